@@ -1,0 +1,282 @@
+"""Command line: ``wellbeing`` (or ``python -m pipeline``).
+
+Each stage subcommand reads the previous stage's outputs from the output
+folder, calls the stage's pure function, and writes its own outputs there:
+
+========== ============================================================
+ingest     items.parquet, ingest_issues.csv, ingest_summary.json
+validate   validated_items.parquet, flags.csv, validation_summary.json
+score      scores.parquet, scores.csv
+analyse    descriptives.csv
+report     report.html
+========== ============================================================
+
+Exit codes: 0 success; 1 a data problem blocked the run; 2 a configuration or
+instrument-definition problem; 3 an unexpected internal error (a bug: rerun
+with ``--debug`` for the traceback and report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import PipelineError
+
+STAGES = ("ingest", "validate", "score", "analyse", "report")
+
+
+def _log(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def _config(args: argparse.Namespace):
+    from pipeline.config import load_config
+
+    return load_config(args.config, args.out)
+
+
+def run_ingest(args: argparse.Namespace) -> None:
+    """Read every source, map it to canonical columns and write the items table."""
+    from pipeline import io
+    from pipeline.config import configured_instruments
+    from pipeline.ingest import ingest
+
+    cfg = _config(args)
+    instruments = configured_instruments(cfg)
+    tables = [io.read_source(s, cfg.mapping.use_value_labels) for s in cfg.sources]
+    result = ingest(tables, cfg.mapping, cfg.study, instruments)
+    out = cfg.output_dir
+    io.write_parquet(result.items, out / "items.parquet")
+    io.write_csv(result.issues, out / "ingest_issues.csv")
+    io.write_json(result.summary, out / "ingest_summary.json")
+    rows = sum(f["rows_read"] for f in result.summary["files"])
+    _log(
+        args,
+        f"ingest: {rows} rows from {len(tables)} file(s) -> {len(result.items)} records, "
+        f"{len(result.issues)} cell issue(s)",
+    )
+
+
+def run_validate(args: argparse.Namespace) -> None:
+    """Check the items table and write flags."""
+    import pandas as pd
+
+    from pipeline import io
+    from pipeline.config import configured_instruments
+    from pipeline.validate import validate_items
+
+    cfg = _config(args)
+    out = cfg.output_dir
+    items = io.read_parquet(out / "items.parquet", "ingest")
+    issues_path = out / "ingest_issues.csv"
+    issues = pd.read_csv(issues_path, dtype=str) if issues_path.exists() else pd.DataFrame()
+    items, flags, summary = validate_items(items, issues, configured_instruments(cfg))
+    io.write_parquet(items, out / "validated_items.parquet")
+    io.write_csv(flags, out / "flags.csv")
+    io.write_json(summary, out / "validation_summary.json")
+    _log(
+        args,
+        f"validate: {summary['records']} records, {summary['records_flagged']} flagged "
+        f"({', '.join(f'{k} {v}' for k, v in summary['flags'].items()) or 'none'})",
+    )
+
+
+def run_score(args: argparse.Namespace) -> None:
+    """Score every instrument present."""
+    from pipeline import io
+    from pipeline.config import configured_instruments
+    from pipeline.score import score_items
+
+    cfg = _config(args)
+    out = cfg.output_dir
+    items = io.read_parquet(out / "validated_items.parquet", "validate")
+    scores = score_items(items, configured_instruments(cfg))
+    io.write_parquet(scores, out / "scores.parquet")
+    io.write_csv(scores, out / "scores.csv")
+    status = [c for c in scores.columns if c.endswith("_status")]
+    done = {c[: -len("_status")]: int((scores[c] == "scored").sum()) for c in status}
+    _log(
+        args,
+        f"score: {len(scores)} records; fully scored: "
+        + ", ".join(f"{k} {v}" for k, v in done.items()),
+    )
+
+
+def run_analyse(args: argparse.Namespace) -> None:
+    """Describe every score by wave and group."""
+    from pipeline import io
+    from pipeline.analyse import descriptives
+    from pipeline.config import configured_instruments
+
+    cfg = _config(args)
+    out = cfg.output_dir
+    scores = io.read_parquet(out / "scores.parquet", "score")
+    table = descriptives(scores, configured_instruments(cfg), list(cfg.study.waves))
+    io.write_csv(table, out / "descriptives.csv")
+    _log(args, f"analyse: {len(table)} descriptive rows")
+
+
+def run_report(args: argparse.Namespace) -> None:
+    """Render the HTML report."""
+    import pandas as pd
+
+    from pipeline import io
+    from pipeline.config import configured_instruments
+    from pipeline.report import build_context, render_report
+
+    cfg = _config(args)
+    out = cfg.output_dir
+    descriptives_path = out / "descriptives.csv"
+    if not descriptives_path.exists():
+        raise PipelineError("not found: run the analyse stage first", file=str(descriptives_path))
+    context = build_context(
+        pd.read_csv(descriptives_path),
+        io.read_parquet(out / "scores.parquet", "score"),
+        configured_instruments(cfg),
+        io.read_json(out / "ingest_summary.json", "ingest"),
+        io.read_json(out / "validation_summary.json", "validate"),
+        title=cfg.study.name,
+        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        min_cell=int((cfg.raw.get("report") or {}).get("min_cell", 5)),
+    )
+    path = io.write_text(render_report(context), out / "report.html")
+    _log(args, f"report: {path}")
+
+
+def run_all(args: argparse.Namespace) -> None:
+    """Run every stage in order."""
+    for stage in STAGES:
+        RUNNERS[stage](args)
+
+
+RUNNERS = {
+    "ingest": run_ingest,
+    "validate": run_validate,
+    "score": run_score,
+    "analyse": run_analyse,
+    "report": run_report,
+    "run": run_all,
+}
+
+
+def run_instruments(args: argparse.Namespace) -> int:
+    """List, show or check instrument definitions."""
+    from pipeline.instruments import (
+        check_files,
+        definition_files,
+        describe,
+        load_instruments,
+    )
+
+    if args.action == "check":
+        files = [Path(f) for f in args.files] or definition_files(args.dir)
+        messages = check_files(files, None if args.files else args.dir)
+        for message in messages:
+            print(message, file=sys.stderr)
+        print(f"{len(files)} file(s) checked, {len(messages)} problem(s)")
+        return 2 if messages else 0
+    instruments = load_instruments(args.dir)
+    if args.action == "list":
+        for inst in instruments.values():
+            scores = ", ".join(inst.score_ids)
+            print(
+                f"{inst.id:<8} v{inst.version:<6} {len(inst.items):>2} items  {inst.name}\n"
+                f"         scores: {scores}"
+            )
+        return 0
+    if args.id not in instruments:
+        print(f"error: no instrument {args.id!r}; known: {', '.join(instruments)}", file=sys.stderr)
+        return 2
+    print(json.dumps(describe(instruments[args.id]), indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_example(args: argparse.Namespace) -> int:
+    """Write the synthetic example batch."""
+    from pipeline import io
+    from pipeline.synthetic import make_batch
+
+    batch = make_batch(args.respondents, args.seed)
+    path = io.atomic_write(
+        Path(args.out), lambda p: batch.to_csv(p, index=False, encoding="utf-8-sig")
+    )
+    _log(args, f"example: {len(batch)} rows for {args.respondents} respondents -> {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="wellbeing",
+        description="Wellbeing outcome survey pipeline: ingest, validate, score, analyse, report.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    helps = {
+        "ingest": "read the survey exports into the canonical items table",
+        "validate": "check the items table and flag problems",
+        "score": "score every instrument present",
+        "analyse": "compute statistics from the scores",
+        "report": "render the HTML report",
+        "run": "run every stage in order",
+    }
+    for name, text in helps.items():
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--config", default="config/pipeline.yaml", help="run configuration")
+        p.add_argument("--out", help="output folder (overrides the configuration's output)")
+        p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    inst = sub.add_parser("instruments", help="list, show or check instrument definitions")
+    inst_sub = inst.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in (
+        ("list", "list instruments"),
+        ("show", "show one definition"),
+        ("check", "check definition files"),
+    ):
+        p = inst_sub.add_parser(action, help=text, description=text)
+        p.add_argument("--dir", default="instruments", help="instrument folder")
+        if action == "show":
+            p.add_argument("id", help="instrument id, e.g. wemwbs")
+        if action == "check":
+            p.add_argument("files", nargs="*", help="files to check (default: the whole folder)")
+    ex = sub.add_parser("example", help="write the synthetic example batch")
+    ex.add_argument("--out", default="data/example/survey_export.csv")
+    ex.add_argument("--respondents", type=int, default=300)
+    ex.add_argument("--seed", type=int, default=2026)
+    ex.add_argument("-q", "--quiet", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "instruments":
+            return run_instruments(args)
+        if args.command == "example":
+            return run_example(args)
+        RUNNERS[args.command](args)
+        return 0
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so plainly instead of dumping a traceback
+        if args.debug:
+            raise
+        print(
+            f"internal error ({exc.__class__.__name__}: {exc}). This is a bug in the pipeline; "
+            "rerun with --debug for details and report it.",
+            file=sys.stderr,
+        )
+        return 3

@@ -1,0 +1,253 @@
+"""File input and output: the only module that reads inputs or writes outputs.
+
+Inputs are read as text, so that no value is silently converted: CSV (UTF-8 with
+or without BOM, or Windows-1252; comma, semicolon or tab), Excel ``.xlsx`` (a
+chosen sheet) and SPSS ``.sav`` (value labels applied). Outputs are written to a
+temporary file in the destination folder and renamed into place, so a reader
+never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import SourceSpec
+from pipeline.errors import InputFileError
+
+SUPPORTED = (".csv", ".txt", ".xlsx", ".xlsm", ".sav")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """An input file's cells as text, with where each row came from."""
+
+    frame: pd.DataFrame
+    file: str
+    sheet: str
+    rows: np.ndarray
+    wave: str | None = None
+    layout: str | None = None
+    encoding: str = ""
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"cannot decode byte {data[exc.start]:#x} at offset {exc.start}: the file is "
+            "neither UTF-8 nor Windows-1252; re-export it as UTF-8 CSV",
+            file=str(path),
+        ) from None
+
+
+def _sniff_delimiter(header: str) -> str:
+    counts = {d: next(csv.reader([header], delimiter=d), []).__len__() for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 1 else ","
+
+
+def read_csv(spec: SourceSpec) -> RawTable:
+    """Read a delimited text export as text cells.
+
+    Parameters
+    ----------
+    spec : SourceSpec
+        The source; ``header_row`` says which line holds the column names.
+
+    Returns
+    -------
+    RawTable
+    """
+    path = spec.path
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise InputFileError(
+            "the file holds binary data, not delimited text; export it as CSV", file=str(path)
+        )
+    text, encoding = _decode(data, path)
+    skip = spec.header_row - 1
+    head = text.split("\n", skip + 1)
+    if len(head) <= skip or not head[skip].strip():
+        raise InputFileError("the file is empty (no header row)", file=str(path))
+    delimiter = _sniff_delimiter(head[skip].rstrip("\r"))
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skiprows=skip,
+            skip_blank_lines=False,
+        )
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        raise InputFileError(
+            f"cannot parse as CSV ({exc}); check the delimiter and quoting", file=str(path)
+        ) from None
+    frame.columns = [str(h).strip() for h in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
+    rows = np.arange(len(frame)) + spec.header_row + 1
+    return RawTable(
+        frame[~blank].reset_index(drop=True),
+        str(path),
+        "",
+        rows[~blank.to_numpy()],
+        spec.wave,
+        spec.layout,
+        encoding,
+    )
+
+
+def read_excel(spec: SourceSpec) -> RawTable:
+    """Read one sheet of an ``.xlsx`` workbook, cells kept as Python values."""
+    path = spec.path
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputFileError(
+            f"cannot open as an Excel workbook ({exc.__class__.__name__}: {exc}); it may be "
+            "corrupt or password-protected: save an unprotected .xlsx copy",
+            file=str(path),
+        ) from None
+    sheet = spec.sheet if spec.sheet is not None else 0
+    names = book.sheet_names
+    if isinstance(sheet, str) and sheet not in names:
+        raise InputFileError(f"no sheet named {sheet!r}; the workbook has {names}", file=str(path))
+    if isinstance(sheet, int) and not 0 <= sheet < len(names):
+        raise InputFileError(f"no sheet number {sheet}; the workbook has {names}", file=str(path))
+    name = names[sheet] if isinstance(sheet, int) else sheet
+    frame = pd.read_excel(book, sheet_name=name, dtype=object, header=spec.header_row - 1)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    blank = frame.isna().all(axis=1).to_numpy()
+    rows = np.arange(len(frame)) + spec.header_row + 1
+    return RawTable(
+        frame[~blank].reset_index(drop=True), str(path), name, rows[~blank], spec.wave, spec.layout
+    )
+
+
+def read_sav(spec: SourceSpec, use_value_labels: bool = True) -> RawTable:
+    """Read an SPSS ``.sav`` file; coded values become their value labels when asked."""
+    import pyreadstat
+
+    path = spec.path
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=False)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError for any bad file
+        raise InputFileError(f"cannot read as an SPSS .sav file: {exc}", file=str(path)) from None
+    frame = frame.astype(object)
+    if use_value_labels:
+        for col, labels in meta.variable_value_labels.items():
+            if col in frame:
+                values = frame[col]
+                frame[col] = values.map(labels).where(lambda s: s.notna(), values)
+    rows = np.arange(len(frame)) + 1
+    return RawTable(frame, str(path), "", rows, spec.wave, spec.layout)
+
+
+def read_source(spec: SourceSpec, use_value_labels: bool = True) -> RawTable:
+    """Read one input file of any supported kind.
+
+    Raises
+    ------
+    InputFileError
+        If the file is missing, of an unsupported kind or unreadable.
+    """
+    path = spec.path
+    if not path.exists():
+        raise InputFileError("input file not found", file=str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_excel(spec)
+    if suffix == ".sav":
+        return read_sav(spec, use_value_labels)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return read_csv(spec)
+    raise InputFileError(
+        f"unsupported file type {suffix!r}; use one of {', '.join(SUPPORTED)}", file=str(path)
+    )
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
+    """Write through ``writer`` to a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        writer(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as UTF-8 CSV, atomically."""
+    return atomic_write(Path(path), lambda p: frame.to_csv(p, index=False, date_format="%Y-%m-%d"))
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as Parquet, atomically."""
+    return atomic_write(Path(path), lambda p: frame.to_parquet(p, index=False))
+
+
+def read_parquet(path: str | Path, stage: str) -> pd.DataFrame:
+    """Read a previous stage's Parquet output, with a clear error when it is absent."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(
+            f"not found: run the {stage} stage first (wellbeing {stage} ...)", file=str(path)
+        )
+    return pd.read_parquet(path)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (pd.Timestamp, Path)):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def write_json(data: Any, path: str | Path) -> Path:
+    """Write JSON (UTF-8, indented), atomically."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
+    return write_text(text + "\n", path)
+
+
+def read_json(path: str | Path, stage: str) -> Any:
+    """Read a previous stage's JSON output."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"not found: run the {stage} stage first", file=str(path))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write a text file (UTF-8), atomically."""
+    return atomic_write(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
