@@ -144,6 +144,7 @@ def run_report(args: argparse.Namespace) -> None:
         io.read_json(out / "validation_summary.json", "validate"),
         title=cfg.study.name,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        order={"wave": list(cfg.study.waves), "group": list(cfg.study.groups)},
         min_cell=int((cfg.raw.get("report") or {}).get("min_cell", 5)),
     )
     path = io.write_text(render_report(context), out / "report.html")

@@ -36,7 +36,7 @@ from pipeline.instruments import (
 )
 
 _STR_LIST = {"type": "array", "items": {"type": ["string", "number"]}}
-_LABELS = {"type": "object", "additionalProperties": {"type": ["string", "number", "array"]}}
+_LABELS = {"type": "object", "additionalProperties": {"type": ["string", "integer"]}}
 
 MAPPING_SCHEMA: dict[str, Any] = {
     "type": "object",

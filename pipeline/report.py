@@ -38,7 +38,9 @@ class ReportContext:
     files: list[dict[str, Any]] = field(metadata={"help": "Input files with rows read"})
     flags: list[dict[str, Any]] = field(metadata={"help": "Flag counts by reason code"})
     instruments: list[dict[str, Any]] = field(metadata={"help": "Instruments scored"})
-    outcomes: list[dict[str, Any]] = field(metadata={"help": "Primary-score descriptives"})
+    outcomes: list[dict[str, Any]] = field(
+        metadata={"help": "Primary score of each instrument: label, scale and rows by wave/group"}
+    )
 
 
 def _fmt(value: float, digits: int = 1) -> str:
@@ -61,6 +63,7 @@ def build_context(
     validation_summary: Mapping[str, Any],
     title: str,
     generated: str,
+    order: Mapping[str, list[str]] | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
 ) -> ReportContext:
     """Assemble the report context from stage outputs, suppressing small counts.
@@ -77,6 +80,8 @@ def build_context(
         The JSON summaries written by ingest and validate.
     title, generated : str
         Scheme name and timestamp.
+    order : mapping, optional
+        ``{"wave": [...], "group": [...]}``: the study's order for rows.
     min_cell : int
         Smallest count shown; smaller ones read ``<min_cell`` and their
         statistics are withheld.
@@ -87,11 +92,20 @@ def build_context(
     """
     by = ["wave"] + (["group"] if "group" in scores else [])
     counts = scores.groupby(by, dropna=False, sort=False).size().reset_index(name="n")
+    order = order or {}
+    counts = counts.sort_values(
+        by, key=lambda col: col.map({v: i for i, v in enumerate(order.get(col.name, []))})
+    )
     records = [
         {"wave": r["wave"], "group": r.get("group", "all"), "n": _count(int(r["n"]), min_cell)}
         for r in counts.to_dict("records")
     ]
-    present = [i for i in instruments.values() if f"{i.id}_status" in scores]
+    status_cols = [c for c in scores.columns if c.endswith("_status")]
+    present = [
+        instruments[c[: -len("_status")]]
+        for c in status_cols
+        if c[: -len("_status")] in instruments
+    ]
     inst_rows = []
     for inst in present:
         status = scores[f"{inst.id}_status"].value_counts()
@@ -105,13 +119,24 @@ def build_context(
                 "unconfirmed": inst.unconfirmed_facts(),
             }
         )
-    primary = {s.id for i in present for s in i.scores if s.primary}
-    outcomes = []
-    for r in descriptives[descriptives["score"].isin(primary)].to_dict("records"):
+    primary = {s.id: s for i in present for s in i.scores if s.primary}
+    rank = {sid: k for k, sid in enumerate(primary)}
+    chosen = descriptives[descriptives["score"].isin(primary)]
+    chosen = chosen.iloc[chosen["score"].map(rank).argsort(kind="stable")]
+    outcomes: dict[str, dict[str, Any]] = {}
+    for r in chosen.to_dict("records"):
         small = r["n"] < min_cell
-        outcomes.append(
+        spec = primary[r["score"]]
+        entry = outcomes.setdefault(
+            spec.id,
             {
-                "score": r["score"],
+                "score": spec.label,
+                "scale": f"{spec.range[0]:g} to {spec.range[1]:g}, higher is {spec.higher_is}",
+                "rows": [],
+            },
+        )
+        entry["rows"].append(
+            {
                 "wave": r["wave"],
                 "group": r["group"],
                 "n": _count(int(r["n"]), min_cell),
@@ -138,7 +163,7 @@ def build_context(
         files=files,
         flags=flags,
         instruments=inst_rows,
-        outcomes=outcomes,
+        outcomes=list(outcomes.values()),
     )
 
 

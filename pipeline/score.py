@@ -38,13 +38,20 @@ STATUSES = ("scored", "partial", "too_many_missing", "out_of_range", "not_admini
 def instruments_present(
     items: pd.DataFrame, instruments: Mapping[str, Instrument]
 ) -> list[Instrument]:
-    """Return the instruments with at least one item column (own or alias) in ``items``."""
-    cols = set(items.columns)
-    return [
-        inst
-        for inst in instruments.values()
-        if any(i.id in cols or (i.alias and i.alias in cols) for i in inst.items)
-    ]
+    """Return the instruments with an item column (own or alias) in ``items``.
+
+    They are ordered by where their first item column stands in ``items``, so the
+    output follows the questionnaire's order.
+    """
+    position = {col: i for i, col in enumerate(items.columns)}
+    found = []
+    for inst in instruments.values():
+        own = [position[i.id] for i in inst.items if i.id in position]
+        alias = [position[i.alias] for i in inst.items if i.alias in position]
+        if own or alias:
+            first = min(own + alias)
+            found.append((first, first not in own, inst.id, inst))  # own columns first on ties
+    return [entry[-1] for entry in sorted(found, key=lambda t: t[:3])]
 
 
 def item_matrix(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:

@@ -76,9 +76,11 @@ def test_text_is_escaped_and_small_counts_suppressed(instruments):
 
 def test_suppression_counts(instruments):
     ctx = _context(instruments, n_small=3)
-    post = [o for o in ctx.outcomes if o["wave"] == "post"][0]
+    (gqol,) = ctx.outcomes
+    assert gqol["score"] == "GQOL score" and gqol["scale"] == "0 to 100, higher is better"
+    post = [o for o in gqol["rows"] if o["wave"] == "post"][0]
     assert post["n"] == "<5" and post["mean_sd"] == "suppressed"
-    base = [o for o in ctx.outcomes if o["wave"] == "baseline"][0]
+    base = [o for o in gqol["rows"] if o["wave"] == "baseline"][0]
     assert base["n"] == "10" and base["mean_sd"] == "50.0 (0.0)"
     assert {r["wave"]: r["n"] for r in ctx.records} == {"baseline": "10", "post": "<5"}
     assert ctx.flags == [{"code": "out_of_range", "n": "<5"}]
