@@ -4,8 +4,10 @@ Each stage subcommand reads the previous stage's outputs from the output
 folder, calls the stage's pure function, and writes its own outputs there:
 
 ========== ============================================================
-ingest     items.parquet, ingest_issues.csv, ingest_summary.json
-validate   validated_items.parquet, flags.csv, validation_summary.json
+ingest     items.parquet, raw_rows.parquet, ingest_issues.csv, ingest_summary.json
+validate   validated_items.parquet, quarantine.csv, flags.csv, returns.csv,
+           flow.json, response.csv, item_missingness.csv, quality.json,
+           gx_validation.json, validation_summary.json
 score      scores.parquet, scores.csv
 analyse    descriptives.csv
 report     report.html
@@ -54,6 +56,7 @@ def run_ingest(args: argparse.Namespace) -> None:
     result = ingest(tables, cfg.mapping, cfg.study, instruments)
     out = cfg.output_dir
     io.write_parquet(result.items, out / "items.parquet")
+    io.write_parquet(result.raw, out / "raw_rows.parquet")
     io.write_csv(result.issues, out / "ingest_issues.csv")
     io.write_json(result.summary, out / "ingest_summary.json")
     rows = sum(f["rows_read"] for f in result.summary["files"])
@@ -65,27 +68,56 @@ def run_ingest(args: argparse.Namespace) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> None:
-    """Check the items table and write flags."""
+    """Run the data-quality gate: flags, quarantine, participant flow and response."""
     import pandas as pd
 
     from pipeline import io
     from pipeline.config import configured_instruments
+    from pipeline.errors import InputFileError
+    from pipeline.flow import item_missingness, participant_flow, quality_summary, response_rates
+    from pipeline.score import score_items
     from pipeline.validate import validate_items
 
     cfg = _config(args)
     out = cfg.output_dir
+    instruments = configured_instruments(cfg)
     items = io.read_parquet(out / "items.parquet", "ingest")
-    issues_path = out / "ingest_issues.csv"
-    issues = pd.read_csv(issues_path, dtype=str) if issues_path.exists() else pd.DataFrame()
-    items, flags, summary = validate_items(items, issues, configured_instruments(cfg))
-    io.write_parquet(items, out / "validated_items.parquet")
-    io.write_csv(flags, out / "flags.csv")
-    io.write_json(summary, out / "validation_summary.json")
+    raw = io.read_parquet(out / "raw_rows.parquet", "ingest")
+    issues = pd.read_csv(out / "ingest_issues.csv", dtype={"value": "string"})
+    result = validate_items(items, issues, raw, instruments, cfg.study, cfg.validate)
+    scores = score_items(result.items, instruments)
+    flow = participant_flow(result.records, scores, cfg.study, instruments)
+    response = response_rates(result.records, cfg.study)
+    quality = quality_summary(flow, response, cfg.validate)
+    io.write_parquet(result.items, out / "validated_items.parquet")
+    io.write_csv(result.quarantine, out / "quarantine.csv")
+    io.write_csv(result.flags, out / "flags.csv")
+    io.write_csv(result.records, out / "returns.csv")
+    io.write_json(result.gx_result, out / "gx_validation.json")
+    io.write_json(flow, out / "flow.json")
+    io.write_csv(response, out / "response.csv")
+    io.write_csv(item_missingness(result.items, instruments), out / "item_missingness.csv")
+    io.write_json(quality, out / "quality.json")
+    io.write_json(result.summary, out / "validation_summary.json")
+    summary = result.summary
     _log(
         args,
-        f"validate: {summary['records']} records, {summary['records_flagged']} flagged "
-        f"({', '.join(f'{k} {v}' for k, v in summary['flags'].items()) or 'none'})",
+        f"validate: {summary['records']} returns -> {summary['used']} used, "
+        f"{summary['quarantined']} quarantined"
+        + "".join(f"; {k} {v}" for k, v in summary["quarantined_by_reason"].items()),
     )
+    for flag in quality["low_response_flags"]:
+        _log(
+            args,
+            f"validate: warning: {flag['kind']} at {flag['wave']}: {flag['value']:.3g} "
+            f"(threshold {flag['threshold']})"
+            + (f" for {flag['instrument']}" if "instrument" in flag else ""),
+        )
+    if result.items.empty:
+        raise InputFileError(
+            f"no usable returns: all {summary['records']} were quarantined; see "
+            f"{out / 'quarantine.csv'} for the reasons"
+        )
 
 
 def run_score(args: argparse.Namespace) -> None:

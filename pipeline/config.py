@@ -34,6 +34,7 @@ from pipeline.instruments import (
     with_band_thresholds,
     with_missing_rule,
 )
+from pipeline.reasons import REASONS
 
 _STR_LIST = {"type": "array", "items": {"type": ["string", "number"]}}
 _LABELS = {"type": "object", "additionalProperties": {"type": ["string", "integer"]}}
@@ -105,7 +106,29 @@ RUN_SCHEMA: dict[str, Any] = {
                 "sources": {"type": "array", "minItems": 1, "items": _SOURCE},
             },
         },
-        "validate": {"type": "object"},
+        "validate": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "actions": {
+                    "type": "object",
+                    "additionalProperties": {"enum": ["quarantine", "set_missing", "flag"]},
+                },
+                "straight_lining": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"min_items": {"type": "integer", "minimum": 2}},
+                },
+                "thresholds": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "follow_up_response": {"type": "number", "minimum": 0, "maximum": 1},
+                        "paired_cases": {"type": "integer", "minimum": 1},
+                    },
+                },
+            },
+        },
         "score": {
             "type": "object",
             "additionalProperties": False,
@@ -180,6 +203,20 @@ class Study:
 
 
 @dataclass(frozen=True)
+class ValidateOptions:
+    """Validate-stage options: actions per reason code and the quality thresholds."""
+
+    actions: Mapping[str, str] = field(default_factory=dict)
+    straight_lining_min_items: int = 7
+    min_follow_up_response: float = 0.5
+    min_paired_cases: int = 30
+
+    def action(self, code: str) -> str:
+        """Return the action in force for a reason code."""
+        return self.actions.get(code, REASONS[code].default)
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything a run needs, parsed and checked."""
 
@@ -191,6 +228,7 @@ class RunConfig:
     output_dir: Path
     missing_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     band_overrides: Mapping[str, Mapping[str, list[float]]] = field(default_factory=dict)
+    validate: ValidateOptions = field(default_factory=ValidateOptions)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -383,6 +421,7 @@ def load_config(path: str | Path, output: str | Path | None = None) -> RunConfig
             )
     score = data.get("score") or {}
     return RunConfig(
+        validate=_validate_options(data.get("validate") or {}, path),
         path=str(path),
         study=study,
         sources=sources,
@@ -392,6 +431,31 @@ def load_config(path: str | Path, output: str | Path | None = None) -> RunConfig
         missing_overrides=score.get("missing") or {},
         band_overrides=score.get("bands") or {},
         raw=data,
+    )
+
+
+def _validate_options(section: Mapping[str, Any], path: Path) -> ValidateOptions:
+    actions = dict(section.get("actions") or {})
+    for code, action in actions.items():
+        reason = REASONS.get(code)
+        if reason is None:
+            raise ConfigError(
+                f"unknown reason code {code!r}; known: {', '.join(REASONS)}",
+                file=str(path),
+                location=f"validate.actions.{code}",
+            )
+        if action not in reason.allowed:
+            raise ConfigError(
+                f"{code} allows {list(reason.allowed)}, not {action!r}",
+                file=str(path),
+                location=f"validate.actions.{code}",
+            )
+    thresholds = section.get("thresholds") or {}
+    return ValidateOptions(
+        actions=actions,
+        straight_lining_min_items=(section.get("straight_lining") or {}).get("min_items", 7),
+        min_follow_up_response=thresholds.get("follow_up_response", 0.5),
+        min_paired_cases=thresholds.get("paired_cases", 30),
     )
 
 

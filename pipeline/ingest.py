@@ -14,6 +14,12 @@ item columns
 ``source_file, source_sheet, source_row``
     Where each record came from (``source_row`` is the spreadsheet row number,
     the header being row 1, or the case number in an SPSS file).
+``record_id``
+    The record's position (0, 1, ...), carried by every later output so each
+    return can be traced to exactly one of the scored or quarantined files.
+
+The raw table keeps every input row's original cells as text (with the
+provenance columns), so that a quarantined return can be shown as it arrived.
 
 Every cell that could not be understood is listed in an issues table with a
 reason code: ``unknown_label``, ``missing_id``, ``unknown_wave``,
@@ -35,16 +41,26 @@ from pipeline.instruments import Instrument, Item, normalise_label
 from pipeline.io import RawTable
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
-ISSUE_COLUMNS = (*PROVENANCE, "respondent_id", "wave", "column", "value", "code", "message")
+ISSUE_COLUMNS = (
+    "record_id",
+    *PROVENANCE,
+    "respondent_id",
+    "wave",
+    "column",
+    "value",
+    "code",
+    "message",
+)
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
 @dataclass
 class IngestResult:
-    """The items table, the cell-level issues found, and a summary per file."""
+    """The items table, the cell-level issues found, the raw rows and a summary per file."""
 
     items: pd.DataFrame
     issues: pd.DataFrame
+    raw: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -128,7 +144,7 @@ def _reshape(table: RawTable, mapped, layout: str, mapping: SourceMapping) -> pd
 
 
 def _issues(records: pd.DataFrame, mask: np.ndarray, column: str, values, code: str, msg: str):
-    sub = records.loc[mask, [*PROVENANCE, "respondent_id", "wave"]].copy()
+    sub = records.loc[mask, ["record_id", *PROVENANCE, "respondent_id", "wave"]].copy()
     sub["column"] = column
     sub["value"] = pd.Series(values, index=records.index)[mask].astype("string")
     sub["code"] = code
@@ -273,7 +289,7 @@ def ingest(
             file=mapping.path,
             location="columns",
         )
-    records, summary = [], {"files": []}
+    records, raws, summary = [], [], {"files": []}
     for table in tables:
         layout = table.layout or mapping.layout
         mapped, unmapped = _map_headers(table, mapping, known, layout)
@@ -304,6 +320,7 @@ def ingest(
         part["source_file"] = table.file
         part["source_sheet"] = table.sheet
         records.append(part)
+        raws.append(_raw_rows(table))
         summary["files"].append(
             {
                 "file": table.file,
@@ -316,7 +333,23 @@ def ingest(
             }
         )
     data = pd.concat(records, ignore_index=True)
-    return _convert(data, mapping, study, items_by_id, summary)
+    data["record_id"] = np.arange(len(data), dtype="int64")
+    result = _convert(data, mapping, study, items_by_id, summary)
+    result.raw = pd.concat(raws, ignore_index=True)
+    return result
+
+
+def _raw_rows(table: RawTable) -> pd.DataFrame:
+    """Return the table's cells as text with unique column names and provenance."""
+    names, seen = [], {}
+    for col in map(str, table.frame.columns):
+        seen[col] = seen.get(col, 0) + 1
+        names.append(col if seen[col] == 1 else f"{col} ({seen[col]})")
+    raw = table.frame.set_axis(names, axis=1).astype("string")
+    provenance = pd.DataFrame(
+        {"source_file": table.file, "source_sheet": table.sheet, "source_row": table.rows}
+    )
+    return pd.concat([provenance, raw], axis=1)
 
 
 def _convert(data, mapping, study, items_by_id, summary) -> IngestResult:
@@ -395,8 +428,9 @@ def _convert(data, mapping, study, items_by_id, summary) -> IngestResult:
     for col in PROVENANCE:
         out[col] = data[col]
     out["source_row"] = out["source_row"].astype("int64")
+    out["record_id"] = data["record_id"]
     issue_frame = pd.concat(issues, ignore_index=True)[list(ISSUE_COLUMNS)]
     summary["records"] = len(out)
     summary["issues"] = issue_frame["code"].value_counts().sort_index().to_dict()
     summary["item_columns"] = [c for c in out.columns if c in items_by_id]
-    return IngestResult(out, issue_frame, summary)
+    return IngestResult(out, issue_frame, pd.DataFrame(), summary)

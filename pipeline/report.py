@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.instruments import Instrument
+from pipeline.score import scored_instruments
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
 DEFAULT_MIN_CELL = 5
@@ -100,12 +101,7 @@ def build_context(
         {"wave": r["wave"], "group": r.get("group", "all"), "n": _count(int(r["n"]), min_cell)}
         for r in counts.to_dict("records")
     ]
-    status_cols = [c for c in scores.columns if c.endswith("_status")]
-    present = [
-        instruments[c[: -len("_status")]]
-        for c in status_cols
-        if c[: -len("_status")] in instruments
-    ]
+    present = scored_instruments(scores, instruments)
     inst_rows = []
     for inst in present:
         status = scores[f"{inst.id}_status"].value_counts()

@@ -54,6 +54,17 @@ def instruments_present(
     return [entry[-1] for entry in sorted(found, key=lambda t: t[:3])]
 
 
+def scored_instruments(
+    scores: pd.DataFrame, instruments: Mapping[str, Instrument]
+) -> list[Instrument]:
+    """Return the instruments scored in a scores table, in column order."""
+    return [
+        instruments[c[: -len("_status")]]
+        for c in scores.columns
+        if c.endswith("_status") and c[: -len("_status")] in instruments
+    ]
+
+
 def item_matrix(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     """Return the instrument's item values, reading an alias column where the own one is empty.
 

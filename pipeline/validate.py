@@ -1,98 +1,336 @@
-"""Validate stage: row-level checks on the items table before scoring.
+"""Validate stage: the data-quality gate between ingest and scoring.
 
-This first version checks with pandas and flags; it quarantines nothing, so
-every ingested record goes on to scoring. The Great Expectations gate, reason
-codes that quarantine, participant flow and response metrics replace it (see
-the changelog). Flags written now:
+Every ingested return (one respondent at one wave) leaves this stage either
+*used* (passed on to scoring) or *quarantined* (set aside with its reasons and
+its original cells). Problems get a reason code from :mod:`pipeline.reasons`;
+the action for each (quarantine the return, blank the cell, or only flag it)
+comes from the configuration.
 
-``missing_id``, ``unknown_wave``, ``unknown_group``, ``unparseable_date``, ``unknown_label``
-    Passed on from ingest.
-``out_of_range``
-    An item holds a code outside its response scale (the instrument is not scored).
-``duplicate_key``
-    More than one record for the same respondent and wave.
+Structural and value checks run as a Great Expectations suite generated from
+the instrument definitions and the study design (:mod:`pipeline.expectations`):
+required columns present, ids not null, (respondent, wave) unique, wave and
+group labels known, item codes within their response scale, dates readable and
+follow-ups not dated before baseline. Checks that need more than one row at a
+time (exact versus conflicting duplicates, orphans) or a whole instrument
+(missing items, straight-lining) are made here with pandas.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from pipeline.errors import InputFileError
-from pipeline.ingest import ISSUE_COLUMNS
+from pipeline.config import Study, ValidateOptions
+from pipeline.expectations import Check, run_checks
+from pipeline.ingest import PROVENANCE
 from pipeline.instruments import Instrument
-from pipeline.score import instruments_present, invalid_codes, item_matrix
+from pipeline.reasons import PRIORITY, REASONS
+from pipeline.score import instruments_present, item_matrix, score_instrument
+
+FLAG_COLUMNS = (
+    "record_id",
+    *PROVENANCE,
+    "respondent_id",
+    "wave",
+    "column",
+    "value",
+    "code",
+    "action",
+    "message",
+)
+KEY = ["respondent_id", "wave"]
+
+
+@dataclass
+class ValidationResult:
+    """What the gate decided, record by record."""
+
+    items: pd.DataFrame
+    quarantine: pd.DataFrame
+    flags: pd.DataFrame
+    records: pd.DataFrame
+    gx_result: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def build_checks(items: pd.DataFrame, instruments: Mapping[str, Instrument], study: Study):
+    """Generate the expectation list from the instrument definitions and the study design.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        The items table (to know which columns are present).
+    instruments : mapping of str to Instrument
+        Definitions; each present item gets a check of its response scale.
+    study : Study
+        Waves and groups, whose labels must be known.
+
+    Returns
+    -------
+    list of Check
+    """
+    checks = [
+        Check("exists", "respondent_id", "missing_id"),
+        Check("exists", "wave", "unknown_wave"),
+        Check("not_null", "respondent_id", "missing_id"),
+        Check("in_set", "wave", "unknown_wave", tuple(study.waves)),
+        Check("unique", ("respondent_id", "wave"), "duplicate"),
+    ]
+    if "group" in items and study.groups:
+        checks.append(Check("in_set", "group", "unknown_group", tuple(study.groups)))
+    if "date" in items:
+        checks.append(Check("between", "days_after_baseline", "follow_up_before_baseline", low=0))
+    for inst in instruments.values():
+        for item in inst.items:
+            if item.id not in items:
+                continue
+            if item.scale.integer:
+                codes = tuple(float(c) for c in item.scale.codes())
+                checks.append(Check("in_set", item.id, "out_of_range", codes))
+            else:
+                checks.append(
+                    Check(
+                        "between", item.id, "out_of_range", low=item.scale.min, high=item.scale.max
+                    )
+                )
+    return checks
+
+
+def _days_after_baseline(items: pd.DataFrame, baseline: str) -> pd.Series:
+    """Days from each respondent's (first) baseline date; NaN at baseline or without dates."""
+    if "date" not in items:
+        return pd.Series(np.nan, index=items.index)
+    base = (
+        items.loc[items["wave"] == baseline]
+        .dropna(subset=["respondent_id", "date"])
+        .groupby("respondent_id")["date"]
+        .min()
+    )
+    days = (items["date"] - items["respondent_id"].map(base)).dt.days.astype("float64")
+    return days.where(items["wave"] != baseline)
+
+
+class _Flags:
+    """Collects flags as small frames; one row per flagged cell, instrument or record."""
+
+    def __init__(self, items: pd.DataFrame, options: ValidateOptions):
+        self.items = items
+        self.options = options
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, rows, code: str, column: str = "", values=None, message: str = "") -> str:
+        rows = np.asarray(rows, dtype="int64")
+        action = self.options.action(code)
+        if len(rows):
+            part = self.items.loc[rows, ["record_id", *PROVENANCE, *KEY]].copy()
+            part["column"] = column
+            if values is None:
+                part["value"] = pd.Series(pd.NA, index=part.index, dtype="string")
+            else:
+                part["value"] = pd.Series(values, index=part.index).astype("string")
+            part["code"] = code
+            part["action"] = action
+            part["message"] = message or REASONS[code].meaning
+            self.parts.append(part)
+        return action
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=list(FLAG_COLUMNS))
+        return pd.concat(self.parts, ignore_index=True)[list(FLAG_COLUMNS)]
+
+
+def _cell_fixes(items, gate, ingest_issues, flags: _Flags) -> pd.DataFrame:
+    """Flag cell-level problems and blank the cells whose action is ``set_missing``."""
+    fixed = items.copy()
+    for outcome in gate.outcomes:
+        code, column = outcome.check.code, outcome.check.column
+        if code not in ("out_of_range", "unknown_group") or not len(outcome.rows):
+            continue
+        values = items.loc[outcome.rows, column].to_numpy()
+        if flags.add(outcome.rows, code, column, values) == "set_missing":
+            fixed.loc[outcome.rows, column] = np.nan if code == "out_of_range" else pd.NA
+    issues = ingest_issues[ingest_issues["code"].isin(["unknown_label", "unparseable_date"])]
+    for (code, column), group in issues.groupby(["code", "column"], sort=False):
+        rows = group["record_id"].astype("int64").to_numpy()
+        flags.add(rows, code, column, group["value"].to_numpy(), group["message"].iloc[0])
+        # ingest already left these cells empty; "quarantine" and "flag" act on the record
+    return fixed
+
+
+def _duplicates(items: pd.DataFrame, dup_rows: np.ndarray, flags: _Flags) -> None:
+    if not len(dup_rows):
+        return
+    sub = items.loc[dup_rows]
+    content = [c for c in items.columns if c not in ("record_id", *PROVENANCE)]
+    digest = pd.util.hash_pandas_object(sub[content], index=False)
+    kinds = digest.groupby([sub["respondent_id"], sub["wave"]]).transform("nunique")
+    exact = sub.index[(kinds == 1).to_numpy()]
+    conflicting = sub.index[(kinds > 1).to_numpy()]
+    later_copies = exact[sub.loc[exact].duplicated(KEY, keep="first").to_numpy()]
+    flags.add(later_copies, "exact_duplicate", "respondent_id, wave")
+    flags.add(conflicting, "conflicting_duplicate", "respondent_id, wave")
+
+
+def _instrument_flags(items, instruments, options: ValidateOptions, flags: _Flags) -> pd.Series:
+    """Flag missing items and straight-lining; return True where any instrument was scored."""
+    present = instruments_present(items, instruments)
+    any_scored = pd.Series(False, index=items.index)
+    any_answer = pd.Series(False, index=items.index)
+    for inst in present:
+        scored = score_instrument(items, inst)
+        status = scored[f"{inst.id}_status"]
+        any_scored |= status.isin(["scored", "partial"])
+        any_answer |= status != "not_administered"
+        short = status.isin(["too_many_missing", "partial"])
+        answered = scored[f"{inst.id}_n_answered"]
+        flags.add(
+            items.index[short],
+            "too_many_missing",
+            inst.id,
+            answered[short].astype(str) + f" of {len(inst.items)} answered",
+            f"missing items exceed the rule {inst.missing.describe()}; "
+            f"{inst.id} (or some of its subscales) is not scored",
+        )
+        own = [i.id for i in inst.items if i.id in items]
+        if len(own) == len(inst.items) and len(own) >= options.straight_lining_min_items:
+            matrix = item_matrix(items, inst)
+            same = matrix.notna().all(axis=1) & (matrix.max(axis=1) == matrix.min(axis=1))
+            flags.add(items.index[same], "straight_lining", inst.id, matrix.loc[same].iloc[:, 0])
+    flags.add(items.index[~any_answer], "empty_return")
+    short_everywhere = any_answer & ~any_scored
+    flags.add(
+        items.index[short_everywhere],
+        "too_many_missing",
+        "",
+        message="no instrument could be scored for this return",
+    )
+    return any_scored
+
+
+def _record_status(items: pd.DataFrame, flag_frame: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per record: status, quarantining reasons and all reasons."""
+    quarantining = flag_frame[flag_frame["action"] == "quarantine"]
+    rank = {code: i for i, code in enumerate(PRIORITY)}
+    ordered = flag_frame.assign(_r=flag_frame["code"].map(rank)).sort_values(["record_id", "_r"])
+    reasons = ordered.groupby("record_id")["code"].agg(lambda c: ";".join(dict.fromkeys(c)))
+    q_ordered = ordered[ordered["action"] == "quarantine"]
+    primary = q_ordered.groupby("record_id")["code"].first()
+    records = items[["record_id", *PROVENANCE, *KEY]].copy()
+    if "group" in items:
+        records["group"] = items["group"]
+    if "site" in items:
+        records["site"] = items["site"]
+    if "date" in items:
+        records["date"] = items["date"]
+    records["status"] = np.where(
+        records["record_id"].isin(quarantining["record_id"]), "quarantined", "used"
+    )
+    records["quarantine_reason"] = records["record_id"].map(primary)
+    records["reasons"] = records["record_id"].map(reasons).fillna("")
+    return records
+
+
+def _longitudinal(items, records, early_rows, study: Study, flags: _Flags) -> None:
+    """Flag follow-ups dated before baseline, and follow-ups with no usable baseline.
+
+    ``early_rows`` are the rows the expectation suite found dated before their
+    respondent's baseline; only follow-ups still in use are flagged.
+    """
+    baseline = study.waves[0]
+    used = records["status"] == "used"
+    follow = used & records["wave"].isin(study.waves[1:])
+    early = follow & items.index.isin(early_rows)
+    values = items.loc[early, "date"] if "date" in items else None
+    flags.add(items.index[early], "follow_up_before_baseline", "date", values)
+    has_base = items["respondent_id"].isin(
+        items.loc[used & (records["wave"] == baseline), "respondent_id"]
+    )
+    flags.add(items.index[follow & ~early & ~has_base], "orphan_follow_up")
 
 
 def validate_items(
     items: pd.DataFrame,
     ingest_issues: pd.DataFrame,
+    raw: pd.DataFrame,
     instruments: Mapping[str, Instrument],
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Check the items table and list flagged cells and records.
+    study: Study,
+    options: ValidateOptions | None = None,
+) -> ValidationResult:
+    """Run the data-quality gate.
 
     Parameters
     ----------
     items : pandas.DataFrame
-        The ingest stage's items table.
+        The ingest stage's items table (with ``record_id``).
     ingest_issues : pandas.DataFrame
-        Cell-level issues found by ingest.
+        Cell-level issues from ingest (``unknown_label``, ``unparseable_date``...).
+    raw : pandas.DataFrame
+        The original cells of every input row, keyed by provenance.
     instruments : mapping of str to Instrument
-        Definitions (response scales give the valid codes).
+        Definitions, with the run's scoring options applied.
+    study : Study
+        Waves (the first is the baseline) and groups.
+    options : ValidateOptions, optional
+        Actions per reason code and quality thresholds.
 
     Returns
     -------
-    items : pandas.DataFrame
-        The records to score (all of them, in this version).
-    flags : pandas.DataFrame
-        One row per flagged cell or record, with a reason code.
-    summary : dict
-        Counts of records and of flags by code.
-
-    Raises
-    ------
-    InputFileError
-        If there is nothing to validate.
+    ValidationResult
+        ``items`` holds the used records (cells blanked where the action was
+        ``set_missing``); ``quarantine`` the others with their reasons and
+        original cells; ``flags`` every flag; ``records`` one row per record
+        with its status.
     """
-    if items.empty:
-        raise InputFileError("the inputs hold no survey records; nothing to validate")
-    keys = ["source_file", "source_sheet", "source_row", "respondent_id", "wave"]
-    flags = [ingest_issues]
-    for inst in instruments_present(items, instruments):
-        matrix = item_matrix(items, inst)
-        bad = invalid_codes(matrix, inst)
-        long = bad.stack()
-        long = long[long]
-        if long.empty:
-            continue
-        rows, cols = long.index.get_level_values(0), long.index.get_level_values(1)
-        sub = items.loc[rows, keys].reset_index(drop=True)
-        sub["column"] = list(cols)
-        sub["value"] = matrix.stack().loc[long.index].astype("string").to_numpy()
-        sub["code"] = "out_of_range"
-        sub["message"] = f"code outside the {inst.id} response scale; {inst.id} is not scored"
-        flags.append(sub)
-    dup = items.duplicated(["respondent_id", "wave"], keep=False) & items["respondent_id"].notna()
-    if dup.any():
-        sub = items.loc[dup, keys].copy()
-        sub["column"] = "respondent_id, wave"
-        sub["value"] = sub["respondent_id"].astype("string") + " / " + sub["wave"].astype("string")
-        sub["code"] = "duplicate_key"
-        sub["message"] = "more than one record for this respondent and wave"
-        flags.append(sub)
-    non_empty = [f[list(ISSUE_COLUMNS)] for f in flags if not f.empty]
-    flag_frame = (
-        pd.concat(non_empty, ignore_index=True)
-        if non_empty
-        else pd.DataFrame(columns=list(ISSUE_COLUMNS), dtype="string")
-    )
+    options = options or ValidateOptions()
+    items = items.reset_index(drop=True)
+    flags = _Flags(items, options)
+    gate_frame = items.assign(days_after_baseline=_days_after_baseline(items, study.waves[0]))
+    gate = run_checks(gate_frame, build_checks(items, instruments, study))
+    by_code = {o.check.code: o for o in gate.outcomes if o.check.kind != "exists"}
+    flags.add(by_code["missing_id"].rows, "missing_id", "respondent_id")
+    unknown_wave = by_code["unknown_wave"].rows
+    flags.add(unknown_wave, "unknown_wave", "wave", items.loc[unknown_wave, "wave"].to_numpy())
+    fixed = _cell_fixes(items, gate, ingest_issues, flags)
+    _duplicates(items, by_code["duplicate"].rows, flags)
+    _instrument_flags(fixed, instruments, options, flags)
+    records = _record_status(items, flags.frame())
+    early = by_code.get("follow_up_before_baseline")
+    _longitudinal(fixed, records, early.rows if early else [], study, flags)
+    flag_frame = flags.frame()
+    records = _record_status(items, flag_frame)
+    used = records["status"].to_numpy() == "used"
+    quarantine = _quarantine_table(records[~used], raw)
     summary = {
         "records": len(items),
-        "records_flagged": int(
-            flag_frame[["source_file", "source_sheet", "source_row"]].drop_duplicates().shape[0]
-        ),
+        "used": int(used.sum()),
+        "quarantined": int((~used).sum()),
+        "quarantined_by_reason": records.loc[~used, "quarantine_reason"].value_counts().to_dict(),
         "flags": flag_frame["code"].value_counts().sort_index().to_dict(),
+        "expectations": {
+            "evaluated": len(gate.outcomes),
+            "failed": [f"{o.check.kind} {o.check.column}" for o in gate.outcomes if not o.success],
+        },
     }
-    return items, flag_frame, summary
+    return ValidationResult(
+        items=fixed.loc[used].reset_index(drop=True),
+        quarantine=quarantine,
+        flags=flag_frame,
+        records=records,
+        gx_result=gate.result_json,
+        summary=summary,
+    )
+
+
+def _quarantine_table(records: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """Quarantined records with their reasons, followed by their original cells."""
+    cols = ["record_id", *PROVENANCE, *KEY, "quarantine_reason", "reasons"]
+    table = records[cols].rename(columns={"quarantine_reason": "reason"})
+    if raw.empty:
+        return table
+    original = raw.rename(columns={c: f"original:{c}" for c in raw.columns if c not in PROVENANCE})
+    return table.merge(original, on=list(PROVENANCE), how="left")

@@ -48,7 +48,7 @@ def _batch(tmp_path: Path) -> Path:
         ("R2", "Pre"): [4] * 28,  # GHQ 28, Likert 84, C-GHQ 28
         ("R2", "Post"): [3] * 7 + [1] * 20 + [99],  # D7 missing: A-C scored, no D or totals
         # somatic: GHQ 7, Likert 14, C-GHQ 7
-        ("R3", "Pre"): [5] + [1] * 27,  # code 5 is out of range -> not scored
+        ("R3", "Pre"): [5] + [1] * 27,  # code 5 is out of range -> blanked: no A or totals
     }
     header = ["Participant", "Timepoint", "Arm", "Venue"] + [f"WEM{i}" for i in range(1, 15)]
     header += [f"GHQ_{s.upper()}{i}" for s in "abcd" for i in range(1, 8)] + ["QoL"]
@@ -74,7 +74,7 @@ def test_run_scores_a_mapped_canonical_batch_as_hand_calculated(project, tmp_pat
         ("R1", "post"): (56, 25.03, 0, 0, 0, "scored"),
         ("R2", "baseline"): (40, 15.32, 28, 84, 28, "scored"),
         ("R2", "post"): (np.nan, 35.00, np.nan, np.nan, np.nan, "partial"),
-        ("R3", "baseline"): (28, 15.32, np.nan, np.nan, np.nan, "out_of_range"),
+        ("R3", "baseline"): (28, 15.32, np.nan, np.nan, np.nan, "partial"),
     }
     cols = [
         "wemwbs_total",
@@ -100,9 +100,20 @@ def test_run_scores_a_mapped_canonical_batch_as_hand_calculated(project, tmp_pat
     assert (scores["gqol_score"] == 70).all()
     for name in ("items.parquet", "scores.parquet", "flags.csv", "descriptives.csv", "report.html"):
         assert (out / name).exists(), name
-    flags = pd.read_csv(out / "flags.csv")
-    assert flags[["code", "column", "source_row"]].values.tolist() == [
-        ["out_of_range", "ghq28_a1", 6]
+    assert scores.loc[("R3", "baseline"), "ghq28_anxiety_insomnia_likert"] == 0
+    flags = pd.read_csv(out / "flags.csv").sort_values(["source_row", "code", "column"])
+    # the hand-made answers repeat one code per instrument: straight-lining is flagged
+    assert flags[["source_row", "code", "column", "action"]].values.tolist() == [
+        [2, "straight_lining", "ghq28", "flag"],
+        [2, "straight_lining", "wemwbs", "flag"],
+        [3, "straight_lining", "ghq28", "flag"],
+        [3, "straight_lining", "wemwbs", "flag"],
+        [4, "straight_lining", "ghq28", "flag"],
+        [5, "too_many_missing", "ghq28", "flag"],
+        [5, "too_many_missing", "wemwbs", "flag"],
+        [6, "out_of_range", "ghq28_a1", "set_missing"],
+        [6, "straight_lining", "wemwbs", "flag"],
+        [6, "too_many_missing", "ghq28", "flag"],
     ]
 
 

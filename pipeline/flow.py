@@ -1,0 +1,303 @@
+"""Participant flow, response and completeness: where every return and person went.
+
+These answer the York review's complaint of "low/diminishing pre/post response
+rates and incomplete or unusable returns" with counts that add up:
+
+* :func:`participant_flow` follows people from returns received, through a
+  valid baseline (enrolled), follow-up returned and valid, to paired and
+  analysable per instrument, with the exclusions and reasons at each step, for
+  everyone and per group (``flow.json``, the CONSORT-style diagram's data);
+* :func:`response_rates` gives the follow-up response rate by group, site and
+  baseline cohort (month);
+* :func:`item_missingness` gives each item's missing share per wave;
+* :func:`quality_summary` adds the unusable share by reason and the low-response
+  flags.
+
+Definitions used throughout: a *return* is one record (a respondent at a wave);
+a person is *enrolled* when they have a used baseline return; a follow-up is
+*valid* when the return was used; a person is *paired* on an instrument when
+its primary score exists at baseline and at that follow-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from pipeline.config import Study, ValidateOptions
+from pipeline.instruments import Instrument
+from pipeline.reasons import PRIORITY
+from pipeline.score import instruments_present, scored_instruments
+
+NOT_RECORDED = "not recorded"
+PAIRED_CASES_SOURCE = (
+    "rule of thumb of at least 30 people with two measurements (Warwick WEMWBS guidance)"
+)
+
+
+def primary_score(inst: Instrument) -> str:
+    """Return the score marked ``primary`` in the definition, else the first score."""
+    return next((s.id for s in inst.scores if s.primary), inst.scores[0].id)
+
+
+def _label(series: pd.Series) -> pd.Series:
+    return series.astype("string").fillna(NOT_RECORDED)
+
+
+def _counts(series: pd.Series) -> dict[str, int]:
+    rank = {code: i for i, code in enumerate(PRIORITY)}
+    counts = series.value_counts()
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: rank.get(kv[0], 99))}
+
+
+def enrolled(records: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Return one row per enrolled person: id, group, site and baseline cohort (month)."""
+    base = records[(records["status"] == "used") & (records["wave"] == study.waves[0])]
+    base = base.drop_duplicates("respondent_id")
+    out = pd.DataFrame({"respondent_id": base["respondent_id"].to_numpy()})
+    for col in ("group", "site"):
+        out[col] = _label(base[col]).to_numpy() if col in base else NOT_RECORDED
+    if "date" in base:
+        out["cohort"] = _label(base["date"].dt.strftime("%Y-%m")).to_numpy()
+    else:
+        out["cohort"] = NOT_RECORDED
+    return out
+
+
+def _returns(records: pd.DataFrame, study: Study) -> dict[str, Any]:
+    quarantined = records[records["status"] == "quarantined"]
+    wave = _label(records["wave"])
+    by_wave = {}
+    order = list(study.waves) + sorted(set(wave) - set(study.waves))
+    for w in order:
+        sub = records[wave == w]
+        if len(sub) == 0:
+            continue
+        q = sub[sub["status"] == "quarantined"]
+        by_wave[w] = {
+            "received": len(sub),
+            "used": len(sub) - len(q),
+            "quarantined": len(q),
+            "quarantined_by_reason": _counts(q["quarantine_reason"]),
+        }
+    return {
+        "received": len(records),
+        "used": int((records["status"] == "used").sum()),
+        "quarantined": len(quarantined),
+        "quarantined_by_reason": _counts(quarantined["quarantine_reason"]),
+        "by_wave": by_wave,
+    }
+
+
+def _score_table(scores: pd.DataFrame, score_id: str, wave: str) -> pd.Series:
+    sub = scores.loc[scores["wave"] == wave, ["respondent_id", score_id]].dropna()
+    return sub.drop_duplicates("respondent_id").set_index("respondent_id")[score_id]
+
+
+def _group_flow(ids, records, scores, study, present) -> dict[str, Any]:
+    node: dict[str, Any] = {"enrolled": len(ids), "follow_up": {}, "analysable": {}}
+    mine = records[records["respondent_id"].isin(ids)]
+    for w in study.waves[1:]:
+        at_w = mine[mine["wave"] == w]
+        returned = set(at_w["respondent_id"])
+        valid = set(at_w.loc[at_w["status"] == "used", "respondent_id"])
+        excluded = at_w[~at_w["respondent_id"].isin(valid)].drop_duplicates("respondent_id")
+        node["follow_up"][w] = {
+            "returned": len(returned),
+            "not_returned": len(ids) - len(returned),
+            "valid": len(valid),
+            "excluded": len(returned) - len(valid),
+            "excluded_by_reason": _counts(excluded["quarantine_reason"]),
+        }
+    for inst in present:
+        score_id = primary_score(inst)
+        base = _score_table(scores, score_id, study.waves[0])
+        base_ids = set(base.index) & set(ids)
+        status = scores.loc[
+            (scores["wave"] == study.waves[0]) & scores["respondent_id"].isin(ids - base_ids),
+            f"{inst.id}_status",
+        ]
+        entry = {
+            "score": score_id,
+            "baseline_scored": len(base_ids),
+            "baseline_not_scored": len(ids) - len(base_ids),
+            "baseline_not_scored_by_status": _counts(status),
+            "follow_up": {},
+        }
+        for w in study.waves[1:]:
+            valid = set(mine.loc[(mine["wave"] == w) & (mine["status"] == "used"), "respondent_id"])
+            follow = set(_score_table(scores, score_id, w).index)
+            entry["follow_up"][w] = {
+                "paired": len(base_ids & follow),
+                "no_valid_follow_up": len(base_ids - valid),
+                "follow_up_not_scored": len((base_ids & valid) - follow),
+            }
+        node["analysable"][inst.id] = entry
+    return node
+
+
+def participant_flow(
+    records: pd.DataFrame,
+    scores: pd.DataFrame,
+    study: Study,
+    instruments: Mapping[str, Instrument],
+) -> dict[str, Any]:
+    """Count returns and people at each step, for everyone and per group.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        One row per return with ``status`` (used/quarantined) and
+        ``quarantine_reason`` (from the validate stage).
+    scores : pandas.DataFrame
+        Scores of the used returns.
+    study : Study
+        Waves (the first is the baseline) and groups.
+    instruments : mapping of str to Instrument
+        Definitions; each instrument present is followed on its primary score.
+
+    Returns
+    -------
+    dict
+        ``returns`` (received, used, quarantined by reason, by wave) and
+        ``groups`` (``all`` and each group: enrolled, follow-up returned / not
+        returned / valid / excluded by reason, and per instrument baseline
+        scored and paired per follow-up wave with the reasons people are not).
+    """
+    people = enrolled(records, study)
+    present = scored_instruments(scores, instruments)
+    groups = {"all": set(people["respondent_id"])}
+    for g in list(study.groups) + sorted(set(people["group"]) - set(study.groups)):
+        ids = set(people.loc[people["group"] == g, "respondent_id"])
+        if ids:
+            groups[g] = ids
+    return {
+        "waves": list(study.waves),
+        "returns": _returns(records, study),
+        "groups": {
+            g: _group_flow(ids, records, scores, study, present) for g, ids in groups.items()
+        },
+    }
+
+
+def response_rates(records: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Follow-up response among enrolled people, overall and by group, site and cohort.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``wave, dimension, level, enrolled, returned, valid, response_rate``
+        where ``response_rate`` is valid follow-ups over enrolled people.
+    """
+    people = enrolled(records, study)
+    rows = []
+    for w in study.waves[1:]:
+        at_w = records[records["wave"] == w]
+        frame = people.assign(
+            returned=people["respondent_id"].isin(at_w["respondent_id"]),
+            valid=people["respondent_id"].isin(at_w.loc[at_w["status"] == "used", "respondent_id"]),
+            overall="all",
+        )
+        for dim in ("overall", "group", "site", "cohort"):
+            agg = frame.groupby(dim, sort=True).agg(
+                enrolled=("respondent_id", "size"),
+                returned=("returned", "sum"),
+                valid=("valid", "sum"),
+            )
+            agg = agg.reset_index().rename(columns={dim: "level"})
+            rows.append(agg.assign(wave=w, dimension=dim))
+    if not rows:
+        return pd.DataFrame(
+            columns=["wave", "dimension", "level", "enrolled", "returned", "valid", "response_rate"]
+        )
+    out = pd.concat(rows, ignore_index=True)
+    out["response_rate"] = out["valid"] / out["enrolled"]
+    return out[["wave", "dimension", "level", "enrolled", "returned", "valid", "response_rate"]]
+
+
+def item_missingness(items: pd.DataFrame, instruments: Mapping[str, Instrument]) -> pd.DataFrame:
+    """Share of each item left unanswered, per wave, among returns where the instrument was used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``instrument, item, wave, administered, missing, missing_share``;
+        ``administered`` counts used returns with at least one of the instrument's
+        own items answered.
+    """
+    parts = []
+    for inst in instruments_present(items, instruments):
+        own = [i.id for i in inst.items if i.id in items]
+        if not own or items.empty:
+            continue  # read through aliases: reported under the instrument that owns them
+        answered = items[own].notna()
+        administered = answered.any(axis=1)
+        missing = (~answered[administered]).groupby(items.loc[administered, "wave"]).sum()
+        n = administered.groupby(items["wave"]).sum()
+        long = missing.reset_index().melt(id_vars="wave", var_name="item", value_name="missing")
+        long["administered"] = long["wave"].map(n)
+        long["instrument"] = inst.id
+        parts.append(long)
+    if not parts:
+        return pd.DataFrame(
+            columns=["instrument", "item", "wave", "administered", "missing", "missing_share"]
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out["missing_share"] = out["missing"] / out["administered"]
+    return out[["instrument", "item", "wave", "administered", "missing", "missing_share"]]
+
+
+def quality_summary(
+    flow: Mapping[str, Any], response: pd.DataFrame, options: ValidateOptions
+) -> dict[str, Any]:
+    """Unusable returns by reason, follow-up response, and low-response flags.
+
+    A low-response flag is raised when the overall follow-up response for a wave
+    falls below ``options.min_follow_up_response`` or the number of people paired
+    on an instrument's primary score falls below ``options.min_paired_cases``.
+    """
+    returns = flow["returns"]
+    received = max(returns["received"], 1)
+    overall = response[response["dimension"] == "overall"]
+    rates = {r["wave"]: float(r["response_rate"]) for r in overall.to_dict("records")}
+    flags = []
+    for wave, rate in rates.items():
+        if rate < options.min_follow_up_response:
+            flags.append(
+                {
+                    "kind": "low_follow_up_response",
+                    "wave": wave,
+                    "value": rate,
+                    "threshold": options.min_follow_up_response,
+                }
+            )
+    for inst, entry in flow["groups"]["all"]["analysable"].items():
+        for wave, counts in entry["follow_up"].items():
+            if counts["paired"] < options.min_paired_cases:
+                flags.append(
+                    {
+                        "kind": "few_paired_cases",
+                        "instrument": inst,
+                        "score": entry["score"],
+                        "wave": wave,
+                        "value": counts["paired"],
+                        "threshold": options.min_paired_cases,
+                        "threshold_source": PAIRED_CASES_SOURCE,
+                    }
+                )
+    return {
+        "returns_received": returns["received"],
+        "returns_used": returns["used"],
+        "unusable_share": returns["quarantined"] / received,
+        "unusable_share_by_reason": {
+            k: v / received for k, v in returns["quarantined_by_reason"].items()
+        },
+        "follow_up_response": rates,
+        "thresholds": {
+            "follow_up_response": options.min_follow_up_response,
+            "paired_cases": options.min_paired_cases,
+        },
+        "low_response_flags": flags,
+    }
