@@ -11,6 +11,7 @@ and the ephemeral context makes no files).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ class Check:
         The allowed values for ``in_set``.
     low, high : float, optional
         Bounds for ``between`` (inclusive).
+    table : str
+        Which of the tables passed to :func:`run_checks` the check applies to.
     """
 
     kind: str
@@ -42,6 +45,7 @@ class Check:
     values: tuple = ()
     low: float | None = None
     high: float | None = None
+    table: str = "returns"
 
 
 @dataclass
@@ -84,58 +88,60 @@ def _expectation(check: Check, position: int):
     raise ValueError(f"unknown check kind {check.kind!r}")
 
 
-def run_checks(
-    frame: pd.DataFrame, checks: list[Check], name: str = "survey_returns"
-) -> GateResult:
+def run_checks(tables: Mapping[str, pd.DataFrame], checks: list[Check]) -> GateResult:
     """Run checks with Great Expectations and map failures back to row positions.
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        The table to check; its index must be a RangeIndex (row positions).
+    tables : mapping of str to pandas.DataFrame
+        The tables to check, by name; row positions are reported, so pass frames
+        whose order you can map back.
     checks : list of Check
-        What to check.
-    name : str
-        Suite name, recorded in the saved validation result.
+        What to check; each names its table.
 
     Returns
     -------
     GateResult
-        One outcome per check, in order, and the full GX result as a dict.
+        One outcome per check, in the order given, and GX's results by table.
     """
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    frame = frame.reset_index(drop=True)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
-        context.data_sources.add_pandas(name="survey")
-        .add_dataframe_asset(name="returns")
-        .add_batch_definition_whole_dataframe(name="all_rows")
-    )
-    suite = gx.ExpectationSuite(name=name)
-    for position, check in enumerate(checks):
-        suite.add_expectation(_expectation(check, position))
-    suite = context.suites.add(suite)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{name}_definition", data=batch, suite=suite)
-    )
-    result = definition.run(
-        batch_parameters={"dataframe": frame},
-        result_format={"result_format": "COMPLETE", "include_unexpected_rows": False},
-    )
-    by_position = {int(r.expectation_config.meta["check"]): r for r in result.results}
-    if sorted(by_position) != list(range(len(checks))):
+    source = context.data_sources.add_pandas(name="survey")
+    results: dict[int, Any] = {}
+    result_json = {}
+    for name, frame in tables.items():
+        positions = [i for i, c in enumerate(checks) if c.table == name]
+        if not positions:
+            continue
+        batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(
+            name=f"{name}_all_rows"
+        )
+        suite = gx.ExpectationSuite(name=name)
+        for position in positions:
+            suite.add_expectation(_expectation(checks[position], position))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=f"{name}_definition", data=batch, suite=context.suites.add(suite)
+            )
+        )
+        run = definition.run(
+            batch_parameters={"dataframe": frame.reset_index(drop=True)},
+            result_format={"result_format": "COMPLETE", "include_unexpected_rows": False},
+        )
+        results.update({int(r.expectation_config.meta["check"]): r for r in run.results})
+        result_json[name] = _compact(run.to_json_dict())
+    if sorted(results) != list(range(len(checks))):
         raise RuntimeError("Great Expectations returned results that do not match the suite")
     outcomes = []
     for position, check in enumerate(checks):
-        res = by_position[position]
+        res = results[position]
         detail = res.result or {}
         rows = np.asarray(detail.get("unexpected_index_list") or [], dtype="int64")
-        raised = (res.exception_info or {}).get("raised_exception", False)
-        if raised:
+        if (res.exception_info or {}).get("raised_exception", False):
             message = (res.exception_info or {}).get("exception_message", "")
             raise RuntimeError(f"expectation on {check.column} could not run: {message}")
         outcomes.append(
@@ -146,7 +152,7 @@ def run_checks(
                 int(detail.get("unexpected_count") or 0),
             )
         )
-    return GateResult(outcomes, _compact(result.to_json_dict()))
+    return GateResult(outcomes, result_json)
 
 
 def _compact(result: dict[str, Any]) -> dict[str, Any]:

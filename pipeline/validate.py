@@ -57,15 +57,31 @@ class ValidationResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def _item_groups(items: pd.DataFrame, instruments: Mapping[str, Instrument]):
+    """Yield ``(table name, scale, item columns)`` for each instrument's scale present."""
+    for inst in instruments.values():
+        by_scale: dict[str, list] = {}
+        for item in inst.items:
+            if item.id in items:
+                by_scale.setdefault(item.scale.id, [item.scale, []])[1].append(item.id)
+        for scale_id, (scale, cols) in by_scale.items():
+            yield f"{inst.id}_{scale_id}", scale, cols
+
+
 def build_checks(items: pd.DataFrame, instruments: Mapping[str, Instrument], study: Study):
     """Generate the expectation list from the instrument definitions and the study design.
+
+    Record-level checks apply to the ``returns`` table. Item codes are checked
+    per instrument and response scale on a long table of answered cells
+    (``value``), one expectation per scale rather than per item, which keeps
+    the suite fast on large batches.
 
     Parameters
     ----------
     items : pandas.DataFrame
         The items table (to know which columns are present).
     instruments : mapping of str to Instrument
-        Definitions; each present item gets a check of its response scale.
+        Definitions; each present item's codes are checked against its scale.
     study : Study
         Waves and groups, whose labels must be known.
 
@@ -84,20 +100,31 @@ def build_checks(items: pd.DataFrame, instruments: Mapping[str, Instrument], stu
         checks.append(Check("in_set", "group", "unknown_group", tuple(study.groups)))
     if "date" in items:
         checks.append(Check("between", "days_after_baseline", "follow_up_before_baseline", low=0))
-    for inst in instruments.values():
-        for item in inst.items:
-            if item.id not in items:
-                continue
-            if item.scale.integer:
-                codes = tuple(float(c) for c in item.scale.codes())
-                checks.append(Check("in_set", item.id, "out_of_range", codes))
-            else:
-                checks.append(
-                    Check(
-                        "between", item.id, "out_of_range", low=item.scale.min, high=item.scale.max
-                    )
+    for table, scale, _ in _item_groups(items, instruments):
+        if scale.integer:
+            codes = tuple(float(c) for c in scale.codes())
+            checks.append(Check("in_set", "value", "out_of_range", codes, table=table))
+        else:
+            checks.append(
+                Check(
+                    "between", "value", "out_of_range", low=scale.min, high=scale.max, table=table
                 )
+            )
     return checks
+
+
+def _gate_tables(items: pd.DataFrame, instruments: Mapping[str, Instrument], study: Study):
+    """Return the tables the suite runs on, and for each item table its cells' positions."""
+    tables = {
+        "returns": items.assign(days_after_baseline=_days_after_baseline(items, study.waves[0]))
+    }
+    cells = {}
+    for table, _, cols in _item_groups(items, instruments):
+        values = items[cols].to_numpy(dtype="float64")
+        record, column = np.nonzero(~np.isnan(values))
+        tables[table] = pd.DataFrame({"value": values[record, column]})
+        cells[table] = (record, np.asarray(cols, dtype=object)[column])
+    return tables, cells
 
 
 def _days_after_baseline(items: pd.DataFrame, baseline: str) -> pd.Series:
@@ -144,16 +171,22 @@ class _Flags:
         return pd.concat(self.parts, ignore_index=True)[list(FLAG_COLUMNS)]
 
 
-def _cell_fixes(items, gate, ingest_issues, flags: _Flags) -> pd.DataFrame:
+def _cell_fixes(items, gate, cells, ingest_issues, flags: _Flags) -> pd.DataFrame:
     """Flag cell-level problems and blank the cells whose action is ``set_missing``."""
     fixed = items.copy()
     for outcome in gate.outcomes:
-        code, column = outcome.check.code, outcome.check.column
-        if code not in ("out_of_range", "unknown_group") or not len(outcome.rows):
+        if outcome.check.code == "unknown_group" and len(outcome.rows):
+            values = items.loc[outcome.rows, "group"].to_numpy()
+            if flags.add(outcome.rows, "unknown_group", "group", values) == "set_missing":
+                fixed.loc[outcome.rows, "group"] = pd.NA
+        if outcome.check.code != "out_of_range" or not len(outcome.rows):
             continue
-        values = items.loc[outcome.rows, column].to_numpy()
-        if flags.add(outcome.rows, code, column, values) == "set_missing":
-            fixed.loc[outcome.rows, column] = np.nan if code == "out_of_range" else pd.NA
+        record, column = cells[outcome.check.table]
+        bad = pd.DataFrame({"record": record[outcome.rows], "column": column[outcome.rows]})
+        for col, group in bad.groupby("column", sort=False):
+            rows = group["record"].to_numpy()
+            if flags.add(rows, "out_of_range", col, items.loc[rows, col]) == "set_missing":
+                fixed.loc[rows, col] = np.nan
     issues = ingest_issues[ingest_issues["code"].isin(["unknown_label", "unparseable_date"])]
     for (code, column), group in issues.groupby(["code", "column"], sort=False):
         rows = group["record_id"].astype("int64").to_numpy()
@@ -217,7 +250,9 @@ def _record_status(items: pd.DataFrame, flag_frame: pd.DataFrame) -> pd.DataFram
     quarantining = flag_frame[flag_frame["action"] == "quarantine"]
     rank = {code: i for i, code in enumerate(PRIORITY)}
     ordered = flag_frame.assign(_r=flag_frame["code"].map(rank)).sort_values(["record_id", "_r"])
-    reasons = ordered.groupby("record_id")["code"].agg(lambda c: ";".join(dict.fromkeys(c)))
+    distinct = ordered.drop_duplicates(["record_id", "code"])
+    reasons = (distinct["code"].astype(object) + ";").groupby(distinct["record_id"]).sum()
+    reasons = reasons.str.rstrip(";")
     q_ordered = ordered[ordered["action"] == "quarantine"]
     primary = q_ordered.groupby("record_id")["code"].first()
     records = items[["record_id", *PROVENANCE, *KEY]].copy()
@@ -289,13 +324,13 @@ def validate_items(
     options = options or ValidateOptions()
     items = items.reset_index(drop=True)
     flags = _Flags(items, options)
-    gate_frame = items.assign(days_after_baseline=_days_after_baseline(items, study.waves[0]))
-    gate = run_checks(gate_frame, build_checks(items, instruments, study))
+    tables, cells = _gate_tables(items, instruments, study)
+    gate = run_checks(tables, build_checks(items, instruments, study))
     by_code = {o.check.code: o for o in gate.outcomes if o.check.kind != "exists"}
     flags.add(by_code["missing_id"].rows, "missing_id", "respondent_id")
     unknown_wave = by_code["unknown_wave"].rows
     flags.add(unknown_wave, "unknown_wave", "wave", items.loc[unknown_wave, "wave"].to_numpy())
-    fixed = _cell_fixes(items, gate, ingest_issues, flags)
+    fixed = _cell_fixes(items, gate, cells, ingest_issues, flags)
     _duplicates(items, by_code["duplicate"].rows, flags)
     _instrument_flags(fixed, instruments, options, flags)
     records = _record_status(items, flags.frame())
