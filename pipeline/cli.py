@@ -9,7 +9,7 @@ validate   validated_items.parquet, quarantine.csv, flags.csv, returns.csv,
            flow.json, response.csv, item_missingness.csv, quality.json,
            gx_validation.json, validation_summary.json
 score      scores.parquet, scores.csv
-analyse    descriptives.csv
+analyse    descriptives.csv, attrition.csv
 report     report.html
 ========== ============================================================
 
@@ -142,17 +142,28 @@ def run_score(args: argparse.Namespace) -> None:
 
 
 def run_analyse(args: argparse.Namespace) -> None:
-    """Describe every score by wave and group."""
+    """Describe every score by wave and group; compare completers with non-completers."""
     from pipeline import io
     from pipeline.analyse import descriptives
+    from pipeline.attrition import attrition
     from pipeline.config import configured_instruments
 
     cfg = _config(args)
     out = cfg.output_dir
+    instruments = configured_instruments(cfg)
     scores = io.read_parquet(out / "scores.parquet", "score")
-    table = descriptives(scores, configured_instruments(cfg), list(cfg.study.waves))
+    table = descriptives(scores, instruments, list(cfg.study.waves))
     io.write_csv(table, out / "descriptives.csv")
-    _log(args, f"analyse: {len(table)} descriptive rows")
+    options = (cfg.raw.get("analyse") or {}).get("attrition") or {}
+    dropout = attrition(scores, instruments, cfg.study, options.get("smd_threshold", 0.2))
+    io.write_csv(dropout, out / "attrition.csv")
+    overall = dropout[dropout["group"] == "all"]
+    flagged = overall.loc[overall["differential"], "variable"].nunique()
+    _log(
+        args,
+        f"analyse: {len(table)} descriptive rows; differential attrition flagged on {flagged} "
+        f"of {overall['variable'].nunique()} baseline variables (see attrition.csv)",
+    )
 
 
 def run_report(args: argparse.Namespace) -> None:

@@ -154,7 +154,16 @@ RUN_SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "analyse": {"type": "object"},
+        "analyse": {
+            "type": "object",
+            "properties": {
+                "attrition": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"smd_threshold": {"type": "number", "exclusiveMinimum": 0}},
+                }
+            },
+        },
         "report": {"type": "object"},
     },
 }

@@ -38,6 +38,9 @@ class ReportContext:
     records: list[dict[str, Any]] = field(metadata={"help": "Records by wave and group"})
     files: list[dict[str, Any]] = field(metadata={"help": "Input files with rows read"})
     flags: list[dict[str, Any]] = field(metadata={"help": "Flag counts by reason code"})
+    returns: dict[str, Any] = field(
+        metadata={"help": "Returns received, used and set aside (by reason), counts suppressed"}
+    )
     instruments: list[dict[str, Any]] = field(metadata={"help": "Instruments scored"})
     outcomes: list[dict[str, Any]] = field(
         metadata={"help": "Primary score of each instrument: label, scale and rows by wave/group"}
@@ -150,6 +153,15 @@ def build_context(
         {"code": k, "n": _count(int(v), min_cell)}
         for k, v in validation_summary.get("flags", {}).items()
     ]
+    returns = {
+        "received": _count(int(validation_summary.get("records", 0)), min_cell),
+        "used": _count(int(validation_summary.get("used", 0)), min_cell),
+        "quarantined": _count(int(validation_summary.get("quarantined", 0)), min_cell),
+        "by_reason": [
+            {"code": k, "n": _count(int(v), min_cell)}
+            for k, v in validation_summary.get("quarantined_by_reason", {}).items()
+        ],
+    }
     return ReportContext(
         title=title,
         generated=generated,
@@ -158,6 +170,7 @@ def build_context(
         records=records,
         files=files,
         flags=flags,
+        returns=returns,
         instruments=inst_rows,
         outcomes=list(outcomes.values()),
     )

@@ -3,8 +3,10 @@
 The example imitates an arts-on-prescription scheme's survey-tool export:
 intervention and comparison groups, three sites, baseline and follow-up,
 WEMWBS answers as response text, GHQ-28 as column positions with ``99`` for
-"not answered", GQOL as a number, some item gaps, drop-out at follow-up, and
-day-first dates. It is *synthetic*: no real person's answers.
+"not answered", GQOL as a number, some item gaps, drop-out at follow-up,
+day-first dates, and a few of the problems real exports have (duplicates,
+orphan follow-ups, a missing id, unknown labels, an out-of-range code). It is
+*synthetic*: no real person's answers.
 
 Answers come from a latent wellbeing score per respondent and wave; the
 intervention group gains more than the comparison group, so the analyses have
@@ -115,15 +117,43 @@ def make_batch(
     return _as_export(batch, rng) if export_style else batch
 
 
-def _as_export(batch: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Dress a canonical batch as a survey-tool export."""
+def _plant_problems(batch: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Add the problems real exports have, a few of each, at seeded positions.
+
+    Two exact duplicates, one conflicting duplicate, two follow-ups with no
+    baseline, one follow-up dated before its baseline, one missing id, three
+    unknown response texts (as ``-1`` codes, written as text later) and one
+    out-of-range GHQ code.
+    """
     out = batch.copy()
+    n = len(out)
+    picks = rng.choice(n, 12, replace=False)
+    extra = [out.iloc[[picks[0], picks[1]]]]  # exact duplicates
+    clash = out.iloc[[picks[2]]].copy()
+    clash["wemwbs_1"] = 6 - clash["wemwbs_1"].fillna(3)  # same person and wave, other answer
+    extra.append(clash)
+    post_rows = np.flatnonzero(out["wave"].to_numpy() == "post")
+    orphans = out.iloc[rng.choice(post_rows, 2, replace=False)].copy()
+    orphans["respondent_id"] = ["P90001", "P90002"]
+    extra.append(orphans)
+    early = rng.choice(post_rows)
+    out.loc[early, "date"] = out.loc[early, "date"] - pd.Timedelta(days=200)
+    out.loc[picks[3], "respondent_id"] = None
+    for row, item in zip(picks[4:7], (3, 8, 12), strict=True):
+        out.loc[row, f"wemwbs_{item}"] = -1.0  # becomes the unknown text "Sometimes"
+    out.loc[picks[7], "ghq28_b2"] = 5.0
+    return pd.concat([out, *extra], ignore_index=True)
+
+
+def _as_export(batch: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Dress a canonical batch as a survey-tool export, with a few planted problems."""
+    out = _plant_problems(batch, rng)
     wem_cols = [f"wemwbs_{i}" for i in range(1, 15)]
+    labels = np.append(WEMWBS_LABELS, "Sometimes")  # code -1 -> index 5: not a WEMWBS label
     for col in wem_cols:
         codes = out[col]
-        out[col] = pd.Series(WEMWBS_LABELS[codes.fillna(1).astype(int) - 1], index=out.index).where(
-            codes.notna(), ""
-        )
+        index = codes.fillna(1).astype(int).where(codes != -1, 6) - 1
+        out[col] = pd.Series(labels[index], index=out.index).where(codes.notna(), "")
     ghq_cols = [f"ghq28_{c}" for c in GHQ_ITEMS]
     ghq = out[ghq_cols]
     out[ghq_cols] = ghq.fillna(99).astype(int)

@@ -46,7 +46,13 @@ def _context(instruments, site="Hall", n_small=3):
         scores,
         {"gqol": instruments["gqol"]},
         {"files": [{"file": "data/<i>x.csv", "rows_read": 13}]},
-        {"flags": {"out_of_range": 2}},
+        {
+            "flags": {"out_of_range": 2},
+            "records": 15,
+            "used": 13,
+            "quarantined": 2,
+            "quarantined_by_reason": {"missing_id": 2},
+        },
         title="<script>alert(1)</script>",
         generated="2026-11-22 10:00",
     )
@@ -84,3 +90,9 @@ def test_suppression_counts(instruments):
     assert base["n"] == "10" and base["mean_sd"] == "50.0 (0.0)"
     assert {r["wave"]: r["n"] for r in ctx.records} == {"baseline": "10", "post": "<5"}
     assert ctx.flags == [{"code": "out_of_range", "n": "<5"}]
+    assert ctx.returns == {
+        "received": "15",
+        "used": "13",
+        "quarantined": "<5",
+        "by_reason": [{"code": "missing_id", "n": "<5"}],
+    }
