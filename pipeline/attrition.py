@@ -31,23 +31,44 @@ from pipeline.instruments import Instrument
 from pipeline.score import scored_instruments
 
 COLUMNS = [
-    "wave", "group", "variable", "kind", "level", "n_completers", "n_non_completers",
-    "mean_completers", "sd_completers", "mean_non_completers", "sd_non_completers", "smd",
-    "test", "statistic", "df", "p_value", "differential",
-]  # fmt: skip
+    "wave",
+    "group",
+    "variable",
+    "kind",
+    "level",
+    "n_completers",
+    "n_non_completers",
+    "mean_completers",
+    "sd_completers",
+    "mean_non_completers",
+    "sd_non_completers",
+    "smd",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "differential",
+]
 
 
 def _numeric(name: str, x: pd.Series, done: pd.Series) -> dict:
     a, b = x[done].dropna().to_numpy(float), x[~done].dropna().to_numpy(float)
     row = {
-        "variable": name, "kind": "numeric", "level": "",
-        "n_completers": len(a), "n_non_completers": len(b),
+        "variable": name,
+        "kind": "numeric",
+        "level": "",
+        "n_completers": len(a),
+        "n_non_completers": len(b),
         "mean_completers": a.mean() if len(a) else np.nan,
         "sd_completers": a.std(ddof=1) if len(a) > 1 else np.nan,
         "mean_non_completers": b.mean() if len(b) else np.nan,
         "sd_non_completers": b.std(ddof=1) if len(b) > 1 else np.nan,
-        "smd": np.nan, "test": "welch_t", "statistic": np.nan, "df": np.nan, "p_value": np.nan,
-    }  # fmt: skip
+        "smd": np.nan,
+        "test": "welch_t",
+        "statistic": np.nan,
+        "df": np.nan,
+        "p_value": np.nan,
+    }
     if len(a) > 1 and len(b) > 1:
         pooled = np.sqrt((row["sd_completers"] ** 2 + row["sd_non_completers"] ** 2) / 2)
         if pooled > 0:
@@ -69,14 +90,24 @@ def _categorical(name: str, x: pd.Series, done: pd.Series) -> list[dict]:
         p1 = counts[True] / n_c if n_c else np.nan
         p2 = counts[False] / n_nc if n_nc else np.nan
         spread = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 2)
-        rows.append({
-            "variable": name, "kind": "categorical", "level": str(level),
-            "n_completers": n_c, "n_non_completers": n_nc,
-            "mean_completers": p1, "sd_completers": np.nan,
-            "mean_non_completers": p2, "sd_non_completers": np.nan,
-            "smd": (p1 - p2) / spread if spread > 0 else np.nan,
-            "test": "", "statistic": np.nan, "df": np.nan, "p_value": np.nan,
-        })  # fmt: skip
+        rows.append(
+            {
+                "variable": name,
+                "kind": "categorical",
+                "level": str(level),
+                "n_completers": n_c,
+                "n_non_completers": n_nc,
+                "mean_completers": p1,
+                "sd_completers": np.nan,
+                "mean_non_completers": p2,
+                "sd_non_completers": np.nan,
+                "smd": (p1 - p2) / spread if spread > 0 else np.nan,
+                "test": "",
+                "statistic": np.nan,
+                "df": np.nan,
+                "p_value": np.nan,
+            }
+        )
     if rows and len(table) > 1 and n_c and n_nc:
         chi2, p, dof, _ = stats.chi2_contingency(table.to_numpy(), correction=False)
         rows[0].update(test="pearson_chi2", statistic=chi2, df=float(dof), p_value=p)

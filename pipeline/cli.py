@@ -9,7 +9,7 @@ validate   validated_items.parquet, quarantine.csv, flags.csv, returns.csv,
            flow.json, response.csv, item_missingness.csv, quality.json,
            gx_validation.json, validation_summary.json
 score      scores.parquet, scores.csv
-analyse    descriptives.csv, attrition.csv
+analyse    statistics.csv, results.json, descriptives.csv, attrition.csv
 report     report.html
 ========== ============================================================
 
@@ -142,9 +142,11 @@ def run_score(args: argparse.Namespace) -> None:
 
 
 def run_analyse(args: argparse.Namespace) -> None:
-    """Describe every score by wave and group; compare completers with non-completers."""
+    """Run every analysis; compare completers with non-completers."""
+    import numpy as np
+
     from pipeline import io
-    from pipeline.analyse import descriptives
+    from pipeline.analyse import analyse_scores
     from pipeline.attrition import attrition
     from pipeline.config import configured_instruments
 
@@ -152,17 +154,22 @@ def run_analyse(args: argparse.Namespace) -> None:
     out = cfg.output_dir
     instruments = configured_instruments(cfg)
     scores = io.read_parquet(out / "scores.parquet", "score")
-    table = descriptives(scores, instruments, list(cfg.study.waves))
-    io.write_csv(table, out / "descriptives.csv")
-    options = (cfg.raw.get("analyse") or {}).get("attrition") or {}
-    dropout = attrition(scores, instruments, cfg.study, options.get("smd_threshold", 0.2))
+    items = io.read_parquet(out / "validated_items.parquet", "validate")
+    result = analyse_scores(scores, instruments, cfg.study, cfg.analyse, items)
+    dropout = attrition(scores, instruments, cfg.study, cfg.analyse.attrition_smd_threshold)
+    io.write_csv(result.statistics, out / "statistics.csv")
+    io.write_csv(result.descriptives, out / "descriptives.csv")
     io.write_csv(dropout, out / "attrition.csv")
+    results = dict(result.results)
+    results["statistics"] = result.statistics.replace({np.nan: None}).to_dict("records")
+    results["attrition"] = dropout.replace({np.nan: None}).to_dict("records")
+    io.write_json(results, out / "results.json")
     overall = dropout[dropout["group"] == "all"]
     flagged = overall.loc[overall["differential"], "variable"].nunique()
     _log(
         args,
-        f"analyse: {len(table)} descriptive rows; differential attrition flagged on {flagged} "
-        f"of {overall['variable'].nunique()} baseline variables (see attrition.csv)",
+        f"analyse: {len(result.statistics)} estimates; differential attrition flagged on "
+        f"{flagged} of {overall['variable'].nunique()} baseline variables",
     )
 
 

@@ -156,12 +156,23 @@ RUN_SCHEMA: dict[str, Any] = {
         },
         "analyse": {
             "type": "object",
+            "additionalProperties": False,
             "properties": {
+                "primary_outcome": {"type": "string"},
+                "ancova_covariates": {"type": "array", "items": {"type": "string"}},
+                "reliability_source": {"enum": ["published", "sample"]},
+                "imputations": {"type": "integer", "minimum": 2},
+                "seed": {"type": "integer"},
+                "delta_grid": {"type": "array", "minItems": 1, "items": {"type": "number"}},
+                "subgroups": {"type": "array", "items": {"type": "string"}},
+                "min_subgroup_n": {"type": "integer", "minimum": 2},
+                "dose": {"type": ["string", "null"]},
+                "power": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
                 "attrition": {
                     "type": "object",
                     "additionalProperties": False,
                     "properties": {"smd_threshold": {"type": "number", "exclusiveMinimum": 0}},
-                }
+                },
             },
         },
         "report": {"type": "object"},
@@ -226,6 +237,23 @@ class ValidateOptions:
 
 
 @dataclass(frozen=True)
+class AnalyseOptions:
+    """Analyse-stage options; see ``config/pipeline.yaml`` for each one's meaning."""
+
+    primary_outcome: str | None = None
+    ancova_covariates: tuple[str, ...] = ()
+    reliability_source: str = "published"
+    imputations: int = 20
+    seed: int = 2026
+    delta_grid: tuple[float, ...] | None = None
+    subgroups: tuple[str, ...] | None = None
+    min_subgroup_n: int = 10
+    dose: str | None = "sessions_attended"
+    power: float = 0.8
+    attrition_smd_threshold: float = 0.2
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything a run needs, parsed and checked."""
 
@@ -238,6 +266,7 @@ class RunConfig:
     missing_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     band_overrides: Mapping[str, Mapping[str, list[float]]] = field(default_factory=dict)
     validate: ValidateOptions = field(default_factory=ValidateOptions)
+    analyse: AnalyseOptions = field(default_factory=AnalyseOptions)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -431,6 +460,7 @@ def load_config(path: str | Path, output: str | Path | None = None) -> RunConfig
     score = data.get("score") or {}
     return RunConfig(
         validate=_validate_options(data.get("validate") or {}, path),
+        analyse=_analyse_options(data.get("analyse") or {}, study, path),
         path=str(path),
         study=study,
         sources=sources,
@@ -465,6 +495,39 @@ def _validate_options(section: Mapping[str, Any], path: Path) -> ValidateOptions
         straight_lining_min_items=(section.get("straight_lining") or {}).get("min_items", 7),
         min_follow_up_response=thresholds.get("follow_up_response", 0.5),
         min_paired_cases=thresholds.get("paired_cases", 30),
+    )
+
+
+def _analyse_options(section: Mapping[str, Any], study: Study, path: Path) -> AnalyseOptions:
+    unknown = [c for c in section.get("ancova_covariates", []) if c not in study.covariates]
+    if unknown:
+        raise ConfigError(
+            f"{unknown} are not declared in study.covariates {list(study.covariates)}",
+            file=str(path),
+            location="analyse.ancova_covariates",
+        )
+    allowed = {"site", *study.covariates}
+    unknown = [c for c in section.get("subgroups") or [] if c not in allowed]
+    if unknown:
+        raise ConfigError(
+            f"subgroups {unknown} must be 'site' or declared covariates",
+            file=str(path),
+            location="analyse.subgroups",
+        )
+    grid = section.get("delta_grid")
+    subgroups = section.get("subgroups")
+    return AnalyseOptions(
+        primary_outcome=section.get("primary_outcome"),
+        ancova_covariates=tuple(section.get("ancova_covariates") or ()),
+        reliability_source=section.get("reliability_source", "published"),
+        imputations=section.get("imputations", 20),
+        seed=section.get("seed", 2026),
+        delta_grid=tuple(grid) if grid else None,
+        subgroups=tuple(subgroups) if subgroups is not None else None,
+        min_subgroup_n=section.get("min_subgroup_n", 10),
+        dose=section.get("dose", "sessions_attended"),
+        power=section.get("power", 0.8),
+        attrition_smd_threshold=(section.get("attrition") or {}).get("smd_threshold", 0.2),
     )
 
 

@@ -102,7 +102,7 @@ def invalid_codes(matrix: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     return pd.DataFrame(bad, index=matrix.index)
 
 
-def _points(matrix: pd.DataFrame, score: Score, inst: Instrument) -> np.ndarray:
+def item_points(matrix: pd.DataFrame, score: Score, inst: Instrument) -> np.ndarray:
     """Return item points (n x k) after reverse-scoring and recoding; NaN stays NaN."""
     scales = {item.id: item.scale for item in inst.items}
     cols = []
@@ -177,7 +177,7 @@ def score_instrument(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
             pos = np.searchsorted(keys, np.nan_to_num(source, nan=keys[0]))
             value = np.where(np.isnan(source), np.nan, vals[np.clip(pos, 0, len(keys) - 1)])
         else:
-            value, was_prorated = _aggregate(_points(valid, score, inst), score, inst)
+            value, was_prorated = _aggregate(item_points(valid, score, inst), score, inst)
             prorated |= was_prorated & ~invalid
         value = np.where(invalid, np.nan, value)
         lo, hi = score.range
