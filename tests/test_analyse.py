@@ -293,3 +293,50 @@ def test_results_json_follows_its_schema(tmp_path):
     table = pd.read_csv(out / "statistics.csv")
     assert len(results["statistics"]) == len(table)
     assert results["design"]["comparison_group"] is True
+
+
+def test_statistics_csv_from_a_full_run_reproduces_r(project, reference):
+    """The whole pipeline on the fixture (as a canonical CSV export) writes R's numbers."""
+    from pipeline.cli import main
+
+    config = project(
+        [{"path": str(R_DIR / "analysis_fixture.csv")}],
+        {"columns": {"gqol_score": "gqol_1"}},
+        study={
+            "waves": ["baseline", "post"],
+            "groups": ["intervention", "comparison"],
+            "intervention_group": "intervention",
+            "covariates": ["age_band", "sessions_attended"],
+        },
+    )
+    assert main(["run", "--config", str(config), "-q"]) == 0
+    out = config.parent / "out"
+    stats = pd.read_csv(out / "statistics.csv")
+    returns = pd.read_csv(out / "returns.csv")
+    assert (returns["status"] == "used").all() and len(returns) == 439
+    paired = _get(stats, "paired_change", "mean_change")
+    for term in ("estimate", "statistic", "df", "p_value", "ci_low", "ci_high"):
+        assert paired[term] == pytest.approx(reference[("paired_t", "all", term)], rel=RTOL)
+    dz = _get(stats, "effect_size", "d_z")["estimate"]
+    assert dz == pytest.approx(reference[("effect_size", "all", "d_z")], rel=RTOL)
+    _compare_coef(_get(stats, "ancova", "group_difference"), reference, "ancova")
+    alpha = stats[
+        (stats.analysis == "reliability")
+        & (stats.score == "wemwbs_total")
+        & (stats.wave == "baseline")
+    ].iloc[0]
+    assert alpha["estimate"] == pytest.approx(
+        reference[("alpha", "all", "baseline_alpha")], rel=RTOL
+    )
+    inter = _get(stats, "mixed_model", "wave[post]:group[intervention]")
+    assert inter["estimate"] == pytest.approx(
+        reference[("mixed", "all", "interaction_estimate")], rel=RTOL
+    )
+    assert inter["se"] == pytest.approx(reference[("mixed", "all", "interaction_se")], rel=RTOL)
+    assert inter["n"] == reference[("mixed", "all", "n_obs")]
+
+
+def test_vocabulary_is_documented():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in [*ANALYSES, *POPULATIONS]:
+        assert f"`{name}`" in readme, name
