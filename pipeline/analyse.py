@@ -188,6 +188,7 @@ class _Context:
     rows: list = field(default_factory=list)
     bands: list = field(default_factory=list)
     sample_alpha: dict = field(default_factory=dict)
+    paired_values: list = field(default_factory=list)
 
 
 def _groups(data: pd.DataFrame, ctx: _Context) -> list[tuple[str, pd.DataFrame]]:
@@ -305,6 +306,14 @@ def _change_rows(inst: Instrument, score: Score, ctx: _Context, primary: bool) -
             _norm_rows(inst, score, data, done, wave, ctx)
         if primary:
             _primary_rows(inst, score, data, done, wave, ctx)
+            ctx.paired_values.append(
+                {
+                    "instrument": inst.id,
+                    "score": score.id,
+                    "wave": wave,
+                    "points": done[["baseline", "follow"]].round(2).to_numpy().tolist(),
+                }
+            )
 
 
 def _numeric(data: pd.DataFrame, col: str) -> bool:
@@ -643,5 +652,6 @@ def analyse_scores(
             "power": options.power,
         },
         "band_transitions": ctx.bands,
+        "paired_values": ctx.paired_values,
     }
     return AnalysisResult(statistics, table, results)

@@ -173,38 +173,91 @@ def run_analyse(args: argparse.Namespace) -> None:
     )
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _provenance(cfg, instruments) -> dict[str, str]:
+    import platform
+    from importlib import metadata
+
+    out = {"pipeline": __version__, "python": platform.python_version()}
+    for package in ("pandas", "numpy", "scipy", "statsmodels", "great-expectations", "jinja2"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    for inst in instruments.values():
+        out[f"instrument {inst.id}"] = f"version {inst.version}"
+    out[f"config {Path(cfg.path).name} (sha256)"] = _sha256(Path(cfg.path))
+    out[f"mapping {Path(cfg.mapping.path).name} (sha256)"] = _sha256(Path(cfg.mapping.path))
+    for source in cfg.sources:
+        out[f"input {source.path.name} (sha256)"] = _sha256(source.path)
+    timing = cfg.output_dir / "timings.json"
+    if timing.exists():
+        for stage, seconds in json.loads(timing.read_text(encoding="utf-8")).items():
+            out[f"{stage} stage (seconds)"] = f"{seconds:.1f}"
+    return out
+
+
 def run_report(args: argparse.Namespace) -> None:
-    """Render the HTML report."""
+    """Render the evidence report from the analysis outputs."""
     import pandas as pd
 
     from pipeline import io
     from pipeline.config import configured_instruments
-    from pipeline.report import build_context, render_report
+    from pipeline.report import ReportInputs, build_context, render_report
 
     cfg = _config(args)
     out = cfg.output_dir
-    descriptives_path = out / "descriptives.csv"
-    if not descriptives_path.exists():
-        raise PipelineError("not found: run the analyse stage first", file=str(descriptives_path))
-    context = build_context(
-        pd.read_csv(descriptives_path),
-        io.read_parquet(out / "scores.parquet", "score"),
-        configured_instruments(cfg),
-        io.read_json(out / "ingest_summary.json", "ingest"),
-        io.read_json(out / "validation_summary.json", "validate"),
+    instruments = configured_instruments(cfg)
+    results = io.read_json(out / "results.json", "analyse")
+    used = {s["instrument"] for s in results["statistics"]}
+    report_options = cfg.raw.get("report") or {}
+    inputs = ReportInputs(
+        results=results,
+        flow=io.read_json(out / "flow.json", "validate"),
+        quality=io.read_json(out / "quality.json", "validate"),
+        validation=io.read_json(out / "validation_summary.json", "validate"),
+        response=pd.read_csv(out / "response.csv", dtype={"level": str}),
+        missingness=pd.read_csv(out / "item_missingness.csv"),
+        instruments=instruments,
         title=cfg.study.name,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-        order={"wave": list(cfg.study.waves), "group": list(cfg.study.groups)},
-        min_cell=int((cfg.raw.get("report") or {}).get("min_cell", 5)),
+        provenance=_provenance(cfg, {k: v for k, v in instruments.items() if k in used}),
+        randomised=cfg.study.randomised,
+        min_cell=int(report_options.get("min_cell", 5)),
+        paired_threshold=cfg.validate.min_paired_cases,
     )
-    path = io.write_text(render_report(context), out / "report.html")
+    path = io.write_text(render_report(build_context(inputs)), out / "report.html")
     _log(args, f"report: {path}")
+
+
+def _timed(stage: str, args: argparse.Namespace) -> None:
+    """Run one stage and record its wall time in ``timings.json`` in the output folder."""
+    import time
+
+    from pipeline import io
+
+    start = time.perf_counter()
+    RUNNERS[stage](args)
+    out = _config(args).output_dir
+    path = out / "timings.json"
+    timings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    timings[stage] = time.perf_counter() - start
+    io.write_json(timings, path)
 
 
 def run_all(args: argparse.Namespace) -> None:
     """Run every stage in order."""
     for stage in STAGES:
-        RUNNERS[stage](args)
+        _timed(stage, args)
 
 
 RUNNERS = {
@@ -314,7 +367,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_instruments(args)
         if args.command == "example":
             return run_example(args)
-        RUNNERS[args.command](args)
+        if args.command == "run":
+            run_all(args)
+        else:
+            _timed(args.command, args)
         return 0
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -92,6 +92,7 @@ RUN_SCHEMA: dict[str, Any] = {
                 "waves": {"type": "array", "minItems": 1, "items": {"type": "string"}},
                 "groups": {"type": "array", "items": {"type": "string"}},
                 "intervention_group": {"type": "string"},
+                "randomised": {"type": "boolean"},
                 "covariates": {"type": "array", "items": {"type": "string"}},
             },
         },
@@ -175,7 +176,11 @@ RUN_SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "report": {"type": "object"},
+        "report": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"min_cell": {"type": "integer", "minimum": 1}},
+        },
     },
 }
 
@@ -220,6 +225,7 @@ class Study:
     covariates: tuple[str, ...] = ()
     intervention_group: str | None = None
     name: str = "Unnamed scheme"
+    randomised: bool = False
 
 
 @dataclass(frozen=True)
@@ -438,7 +444,12 @@ def load_config(path: str | Path, output: str | Path | None = None) -> RunConfig
             location="study.intervention_group",
         )
     study = Study(
-        waves, groups, covariates, st.get("intervention_group"), st.get("name", "Unnamed scheme")
+        waves,
+        groups,
+        covariates,
+        st.get("intervention_group"),
+        st.get("name", "Unnamed scheme"),
+        st.get("randomised", False),
     )
     sources = tuple(
         SourceSpec(
