@@ -3,12 +3,12 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: setup demo test lint example clean
+.PHONY: setup demo test lint example repro bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,dvc]"
 	touch $@
 
 setup: $(BIN)/.installed
@@ -25,6 +25,14 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/ruff format --check pipeline tests benchmarks
+
+## repro: run the pipeline as DVC stages (re-runs only what changed)
+repro: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" DVC_NO_ANALYTICS=1 $(BIN)/dvc repro
+
+## bench: time every stage at 1,000 to 1,000,000 respondents (minutes; not part of the tests)
+bench: setup
+	$(BIN)/python benchmarks/bench_stages.py
 
 ## example: regenerate the synthetic example batch (deterministic)
 example: setup

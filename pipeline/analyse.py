@@ -35,6 +35,7 @@ from scipy import stats
 from pipeline import change, compare, imputation, precision
 from pipeline.config import AnalyseOptions, Study
 from pipeline.instruments import Instrument, Score
+from pipeline.progress import bar
 from pipeline.score import item_matrix, item_points, scored_instruments
 from pipeline.stats_table import frame, row
 
@@ -616,9 +617,9 @@ def analyse_scores(
     primaries = {
         inst.id: next((s for s in inst.scores if s.primary), inst.scores[0]) for inst in present
     }
-    for inst in present:
+    for inst in bar(present, "analyse: instruments"):
         _reliability_rows(inst, ctx)
-        for score in inst.scores:
+        for score in bar(inst.scores, f"analyse: {inst.id} scores"):
             _change_rows(inst, score, ctx, primary=score is primaries[inst.id])
         _mixed_rows(inst, primaries[inst.id], ctx)
     statistics = frame(ctx.rows)

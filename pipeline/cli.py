@@ -96,6 +96,11 @@ def run_validate(args: argparse.Namespace) -> None:
     io.write_json(result.gx_result, out / "gx_validation.json")
     io.write_json(flow, out / "flow.json")
     io.write_csv(response, out / "response.csv")
+    cohorts = response[response["dimension"] == "cohort"]
+    io.write_csv(
+        cohorts.rename(columns={"level": "cohort"})[["wave", "cohort", "response_rate"]],
+        out / "response_by_cohort.csv",
+    )
     io.write_csv(item_missingness(result.items, instruments), out / "item_missingness.csv")
     io.write_json(quality, out / "quality.json")
     io.write_json(result.summary, out / "validation_summary.json")
@@ -164,6 +169,7 @@ def run_analyse(args: argparse.Namespace) -> None:
     results["statistics"] = result.statistics.replace({np.nan: None}).to_dict("records")
     results["attrition"] = dropout.replace({np.nan: None}).to_dict("records")
     io.write_json(results, out / "results.json")
+    io.write_json(_metrics(result, out), out / "metrics.json")
     overall = dropout[dropout["group"] == "all"]
     flagged = overall.loc[overall["differential"], "variable"].nunique()
     _log(
@@ -171,6 +177,32 @@ def run_analyse(args: argparse.Namespace) -> None:
         f"analyse: {len(result.statistics)} estimates; differential attrition flagged on "
         f"{flagged} of {overall['variable'].nunique()} baseline variables",
     )
+
+
+def _metrics(result, out: Path) -> dict:
+    """Headline numbers for ``dvc metrics``: paired n, response, effect sizes, quarantined."""
+    from pipeline import io
+
+    quality = io.read_json(out / "quality.json", "validate")
+    stats = result.statistics
+    primary = result.results["primary_outcome"]["score"]
+    picked = stats[(stats["score"] == primary) & (stats["group"] == "all")]
+    metrics = {
+        "quarantined": quality["returns_received"] - quality["returns_used"],
+        "follow_up_response": quality["follow_up_response"],
+        "primary_outcome": primary,
+    }
+    for analysis, term, name in (
+        ("paired_change", "mean_change", "paired_n"),
+        ("effect_size", "d_z", "d_z"),
+        ("effect_size", "g_av", "g_av"),
+        ("ancova", "group_difference", "ancova_group_difference"),
+    ):
+        hit = picked[(picked["analysis"] == analysis) & (picked["term"] == term)]
+        if len(hit):
+            value = hit["n" if name == "paired_n" else "estimate"].iloc[0]
+            metrics[name] = None if value != value else round(float(value), 6)
+    return metrics
 
 
 def _sha256(path: Path) -> str:
@@ -247,6 +279,8 @@ def _timed(stage: str, args: argparse.Namespace) -> None:
 
     start = time.perf_counter()
     RUNNERS[stage](args)
+    if getattr(args, "verbose", False):
+        print(f"  {stage} took {time.perf_counter() - start:.2f} s", file=sys.stderr)
     out = _config(args).output_dir
     path = out / "timings.json"
     timings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -255,9 +289,29 @@ def _timed(stage: str, args: argparse.Namespace) -> None:
 
 
 def run_all(args: argparse.Namespace) -> None:
-    """Run every stage in order."""
+    """Run every stage in order, then print a short summary of the whole run."""
+    from pipeline import io
+
     for stage in STAGES:
         _timed(stage, args)
+    out = _config(args).output_dir
+    ingest = io.read_json(out / "ingest_summary.json", "ingest")
+    summary = io.read_json(out / "validation_summary.json", "validate")
+    metrics = io.read_json(out / "metrics.json", "analyse")
+    timings = io.read_json(out / "timings.json", "run")
+    rows = sum(f["rows_read"] for f in ingest["files"])
+    reasons = ", ".join(f"{k} {v}" for k, v in summary["quarantined_by_reason"].items())
+    lines = [
+        f"read {rows} rows from {len(ingest['files'])} file(s): {summary['records']} returns",
+        f"set aside {summary['quarantined']}"
+        + (f" ({reasons})" if reasons else "")
+        + f"; used {summary['used']}",
+        f"primary outcome {metrics.get('primary_outcome')}: {int(metrics.get('paired_n') or 0)} "
+        "people paired",
+        f"report: {out / 'report.html'}  ({sum(timings.values()):.1f} s)",
+    ]
+    if not args.quiet:
+        print("\n".join(["", "Summary", *[f"  {line}" for line in lines]]), file=sys.stderr)
 
 
 RUNNERS = {
@@ -336,7 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--config", default="config/pipeline.yaml", help="run configuration")
         p.add_argument("--out", help="output folder (overrides the configuration's output)")
-        p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+        loud = p.add_mutually_exclusive_group()
+        loud.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+        loud.add_argument("-v", "--verbose", action="store_true", help="also print timings")
     inst = sub.add_parser("instruments", help="list, show or check instrument definitions")
     inst_sub = inst.add_subparsers(dest="action", required=True, metavar="ACTION")
     for action, text in (
@@ -360,8 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    from pipeline import progress
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    progress.configure(quiet=getattr(args, "quiet", False))
     try:
         if args.command == "instruments":
             return run_instruments(args)

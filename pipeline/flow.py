@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import Study, ValidateOptions
@@ -91,48 +92,68 @@ def _returns(records: pd.DataFrame, study: Study) -> dict[str, Any]:
     }
 
 
-def _score_table(scores: pd.DataFrame, score_id: str, wave: str) -> pd.Series:
-    sub = scores.loc[scores["wave"] == wave, ["respondent_id", score_id]].dropna()
-    return sub.drop_duplicates("respondent_id").set_index("respondent_id")[score_id]
+class _People:
+    """Enrolled people as positions 0..P-1, with per-person flags built by vectorised look-ups."""
+
+    def __init__(self, people: pd.DataFrame):
+        self.index = pd.Index(people["respondent_id"])
+        self.size = len(self.index)
+
+    def flag(self, ids: pd.Series) -> np.ndarray:
+        """Return a boolean array over people: True for those among ``ids``."""
+        out = np.zeros(self.size, dtype=bool)
+        pos = self.index.get_indexer(ids.dropna().unique())
+        out[pos[pos >= 0]] = True
+        return out
 
 
-def _group_flow(ids, records, scores, study, present) -> dict[str, Any]:
-    node: dict[str, Any] = {"enrolled": len(ids), "follow_up": {}, "analysable": {}}
-    mine = records[records["respondent_id"].isin(ids)]
+def _group_flow(mask, people: _People, records, scores, study, present) -> dict[str, Any]:
+    """Flow counts for the enrolled people selected by ``mask``."""
+    node: dict[str, Any] = {"enrolled": int(mask.sum()), "follow_up": {}, "analysable": {}}
+    person = people.index.get_indexer(records["respondent_id"])
+    used = (records["status"] == "used").to_numpy()
+    valid_at = {}
     for w in study.waves[1:]:
-        at_w = mine[mine["wave"] == w]
-        returned = set(at_w["respondent_id"])
-        valid = set(at_w.loc[at_w["status"] == "used", "respondent_id"])
-        excluded = at_w[~at_w["respondent_id"].isin(valid)].drop_duplicates("respondent_id")
+        at_w = (records["wave"] == w).to_numpy() & (person >= 0)
+        returned = people.flag(records.loc[at_w, "respondent_id"]) & mask
+        valid = people.flag(records.loc[at_w & used, "respondent_id"]) & mask
+        valid_at[w] = valid
+        out_rows = at_w & ~used
+        out_rows[out_rows] = mask[person[out_rows]] & ~valid[person[out_rows]]
+        excluded = records.loc[out_rows].drop_duplicates("respondent_id")
         node["follow_up"][w] = {
-            "returned": len(returned),
-            "not_returned": len(ids) - len(returned),
-            "valid": len(valid),
-            "excluded": len(returned) - len(valid),
+            "returned": int(returned.sum()),
+            "not_returned": int((mask & ~returned).sum()),
+            "valid": int(valid.sum()),
+            "excluded": int((returned & ~valid).sum()),
             "excluded_by_reason": _counts(excluded["quarantine_reason"]),
         }
     for inst in present:
         score_id = primary_score(inst)
-        base = _score_table(scores, score_id, study.waves[0])
-        base_ids = set(base.index) & set(ids)
+        has = {
+            w: people.flag(
+                scores.loc[(scores["wave"] == w) & scores[score_id].notna(), "respondent_id"]
+            )
+            for w in study.waves
+        }
+        base = has[study.waves[0]] & mask
+        at_base = (scores["wave"] == study.waves[0]).to_numpy()
+        ids_not_scored = people.index[mask & ~base]
         status = scores.loc[
-            (scores["wave"] == study.waves[0]) & scores["respondent_id"].isin(ids - base_ids),
-            f"{inst.id}_status",
+            at_base & scores["respondent_id"].isin(ids_not_scored).to_numpy(), f"{inst.id}_status"
         ]
         entry = {
             "score": score_id,
-            "baseline_scored": len(base_ids),
-            "baseline_not_scored": len(ids) - len(base_ids),
+            "baseline_scored": int(base.sum()),
+            "baseline_not_scored": int((mask & ~base).sum()),
             "baseline_not_scored_by_status": _counts(status),
             "follow_up": {},
         }
         for w in study.waves[1:]:
-            valid = set(mine.loc[(mine["wave"] == w) & (mine["status"] == "used"), "respondent_id"])
-            follow = set(_score_table(scores, score_id, w).index)
             entry["follow_up"][w] = {
-                "paired": len(base_ids & follow),
-                "no_valid_follow_up": len(base_ids - valid),
-                "follow_up_not_scored": len((base_ids & valid) - follow),
+                "paired": int((base & has[w]).sum()),
+                "no_valid_follow_up": int((base & ~valid_at[w]).sum()),
+                "follow_up_not_scored": int((base & valid_at[w] & ~has[w]).sum()),
             }
         node["analysable"][inst.id] = entry
     return node
@@ -168,16 +189,17 @@ def participant_flow(
     """
     people = enrolled(records, study)
     present = scored_instruments(scores, instruments)
-    groups = {"all": set(people["respondent_id"])}
+    index = _People(people)
+    group = people["group"].to_numpy()
+    masks = {"all": np.ones(index.size, dtype=bool)}
     for g in list(study.groups) + sorted(set(people["group"]) - set(study.groups)):
-        ids = set(people.loc[people["group"] == g, "respondent_id"])
-        if ids:
-            groups[g] = ids
+        if (group == g).any():
+            masks[g] = group == g
     return {
         "waves": list(study.waves),
         "returns": _returns(records, study),
         "groups": {
-            g: _group_flow(ids, records, scores, study, present) for g, ids in groups.items()
+            g: _group_flow(m, index, records, scores, study, present) for g, m in masks.items()
         },
     }
 

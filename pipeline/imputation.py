@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from pipeline.compare import design
+from pipeline.progress import bar
 from pipeline.stats_table import row
 
 
@@ -181,7 +182,7 @@ def analyse_imputed(
         xtx_inv = np.linalg.inv(ancova_x.T @ ancova_x)
         shift_treated = treated[missing]
     out = []
-    for delta in delta_grid:
+    for delta in bar(delta_grid, "analyse: imputation and sensitivity grid"):
         changes, change_vars, effects, effect_vars = [], [], [], []
         for draw in draws if missing.any() else [np.empty(0)] * m:
             completed = y.copy()

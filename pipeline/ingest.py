@@ -39,6 +39,7 @@ from pipeline.config import RESERVED_COLUMNS, SourceMapping, Study
 from pipeline.errors import ConfigError, InputFileError
 from pipeline.instruments import Instrument, Item, normalise_label
 from pipeline.io import RawTable
+from pipeline.progress import bar
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
 ISSUE_COLUMNS = (
@@ -410,7 +411,8 @@ def _convert(data, mapping, study, items_by_id, summary) -> IngestResult:
             text = data[cov].astype("string").str.strip().replace("", pd.NA)
             number = pd.to_numeric(text, errors="coerce")
             out[cov] = number if number.notna().sum() == text.notna().sum() else text
-    for col in [c for c in data.columns if c in items_by_id]:
+    item_cols = [c for c in data.columns if c in items_by_id]
+    for col in bar(item_cols, "ingest: reading answers"):
         inst, item = items_by_id[col]
         codes, unknown = convert_item(data[col], item, inst, mapping)
         out[col] = codes

@@ -606,7 +606,7 @@ def _dropout(inputs: ReportInputs, primaries) -> dict[str, Any]:
 def _tools(inputs: ReportInputs, st: _Stats, primaries) -> list[dict[str, Any]]:
     rows = []
     for inst, score in primaries:
-        alphas = st.all(analysis="reliability", score=score.id)
+        alphas = st.all(analysis="reliability", score=score.source_score or score.id)
         sample = "; ".join(
             f"{r['wave']} {num(r['estimate'], 2)} ({num(r['ci_low'], 2)} to {num(r['ci_high'], 2)})"
             for r in alphas.to_dict("records")
@@ -625,6 +625,8 @@ def _tools(inputs: ReportInputs, st: _Stats, primaries) -> list[dict[str, Any]]:
         elif score.method:
             meta = inst.methods.get(score.method, {})
             method = f"{score.method}: {meta.get('description', '')}"
+        elif len(score.items) == 1:
+            method = "the single item's value"
         else:
             method = f"{score.aggregate} of {len(score.items)} items"
         rows.append(
