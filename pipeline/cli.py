@@ -44,6 +44,27 @@ def _config(args: argparse.Namespace):
     return load_config(args.config, args.out)
 
 
+def _id_key(cfg) -> str | None:
+    """Return the pseudonymisation key from the environment when the config asks for it."""
+    import os
+
+    from pipeline.errors import ConfigError
+
+    section = cfg.raw["ingest"]
+    if not section.get("pseudonymise_ids"):
+        return None
+    name = section.get("id_key_env", "WELLBEING_ID_KEY")
+    key = os.environ.get(name, "")
+    if len(key) < 16:
+        raise ConfigError(
+            f"pseudonymise_ids is on, but the environment variable {name} does not hold a key "
+            "of at least 16 characters; set it (and keep it secret: it is never written out)",
+            file=cfg.path,
+            location="ingest.pseudonymise_ids",
+        )
+    return key
+
+
 def run_ingest(args: argparse.Namespace) -> None:
     """Read every source, map it to canonical columns and write the items table."""
     from pipeline import io
@@ -53,7 +74,7 @@ def run_ingest(args: argparse.Namespace) -> None:
     cfg = _config(args)
     instruments = configured_instruments(cfg)
     tables = [io.read_source(s, cfg.mapping.use_value_labels) for s in cfg.sources]
-    result = ingest(tables, cfg.mapping, cfg.study, instruments)
+    result = ingest(tables, cfg.mapping, cfg.study, instruments, _id_key(cfg))
     out = cfg.output_dir
     io.write_parquet(result.items, out / "items.parquet")
     io.write_parquet(result.raw, out / "raw_rows.parquet")

@@ -105,6 +105,8 @@ RUN_SCHEMA: dict[str, Any] = {
             "properties": {
                 "mapping": {"type": "string"},
                 "sources": {"type": "array", "minItems": 1, "items": _SOURCE},
+                "pseudonymise_ids": {"type": "boolean"},
+                "id_key_env": {"type": "string", "pattern": "^[A-Z_][A-Z0-9_]*$"},
             },
         },
         "validate": {

@@ -28,6 +28,8 @@ reason code: ``unknown_label``, ``missing_id``, ``unknown_wave``,
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -254,6 +256,7 @@ def ingest(
     mapping: SourceMapping,
     study: Study,
     instruments: Mapping[str, Instrument],
+    id_key: str | None = None,
 ) -> IngestResult:
     """Combine raw tables into the canonical items table.
 
@@ -267,6 +270,9 @@ def ingest(
         Waves, groups and covariates.
     instruments : mapping of str to Instrument
         Definitions, for item ids, response labels and valid codes.
+    id_key : str, optional
+        When given, respondent ids are replaced by keyed-hash pseudonyms
+        (:func:`pseudonymise`) here, before anything is written.
 
     Returns
     -------
@@ -321,7 +327,8 @@ def ingest(
         part["source_file"] = table.file
         part["source_sheet"] = table.sheet
         records.append(part)
-        raws.append(_raw_rows(table))
+        id_headers = [h for h, (t, _) in mapped.items() if t == "respondent_id"]
+        raws.append(_raw_rows(table, id_headers, id_key))
         summary["files"].append(
             {
                 "file": table.file,
@@ -335,18 +342,44 @@ def ingest(
         )
     data = pd.concat(records, ignore_index=True)
     data["record_id"] = np.arange(len(data), dtype="int64")
+    if id_key:
+        data["respondent_id"] = pseudonymise(data["respondent_id"], id_key)
+        summary["pseudonymised"] = True
     result = _convert(data, mapping, study, items_by_id, summary)
     result.raw = pd.concat(raws, ignore_index=True)
     return result
 
 
-def _raw_rows(table: RawTable) -> pd.DataFrame:
+def pseudonymise(ids: pd.Series, key: str) -> pd.Series:
+    """Replace ids with keyed-hash pseudonyms (``p_`` + 16 hex digits); missing stays missing.
+
+    The hash is SipHash-2-4 (pandas' keyed, vectorised ``hash_array``) under a
+    key derived from ``key`` with SHA-256, so the same id always gets the same
+    pseudonym under the same key, and nobody without the key can link them back.
+    """
+    digest = base64.b64encode(hashlib.sha256(key.encode("utf-8")).digest()).decode()[:16]
+    text = ids.astype("string").str.strip()
+    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True).mask(text == "")
+    known = text.notna().to_numpy()
+    hashed = pd.util.hash_array(text[known].to_numpy(dtype=object), hash_key=digest)
+    out = pd.Series(pd.NA, index=ids.index, dtype="string")
+    nibbles = hashed.astype(">u8").view(np.uint8).reshape(-1, 8)
+    digits = np.array(list("0123456789abcdef"))[np.stack([nibbles >> 4, nibbles & 15], axis=2)]
+    hexes = np.ascontiguousarray(digits.reshape(-1, 16)).view("<U16").ravel()
+    out[known] = np.char.add("p_", hexes)
+    return out
+
+
+def _raw_rows(table: RawTable, id_headers: list[str], key: str | None) -> pd.DataFrame:
     """Return the table's cells as text with unique column names and provenance."""
     names, seen = [], {}
     for col in map(str, table.frame.columns):
         seen[col] = seen.get(col, 0) + 1
         names.append(col if seen[col] == 1 else f"{col} ({seen[col]})")
     raw = table.frame.set_axis(names, axis=1).astype("string")
+    if key:
+        for header in id_headers:
+            raw[header] = pseudonymise(raw[header], key)
     provenance = pd.DataFrame(
         {"source_file": table.file, "source_sheet": table.sheet, "source_row": table.rows}
     )

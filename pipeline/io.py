@@ -206,9 +206,34 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
     return path
 
 
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
+
+    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    (OWASP's CSV-injection list) in text columns are written as ``'=...``, so
+    opening an output in Excel or LibreOffice never executes data. Numeric
+    columns are untouched.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(
+            out[col]
+        ):
+            continue
+        text = out[col].astype("string")
+        risky = text.str.contains(FORMULA_START, regex=True, na=False)
+        if risky.any():
+            out[col] = out[col].astype(object).where(~risky, "'" + text[risky].astype(object))
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as UTF-8 CSV, atomically."""
-    return atomic_write(Path(path), lambda p: frame.to_csv(p, index=False, date_format="%Y-%m-%d"))
+    """Write a table as UTF-8 CSV, atomically, with spreadsheet formulas neutralised."""
+    safe = neutralise_formulas(frame)
+    return atomic_write(Path(path), lambda p: safe.to_csv(p, index=False, date_format="%Y-%m-%d"))
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
