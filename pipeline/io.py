@@ -230,10 +230,27 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _write_csv_fast(frame: pd.DataFrame, path: Path) -> None:
+    """Write CSV with Arrow (several times faster than pandas); dates as YYYY-MM-DD."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.date  # stored normalised: the time is always midnight
+    try:
+        table = pa.Table.from_pandas(out, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed types: let pandas write it
+        frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+        return
+    pacsv.write_csv(table, path)
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a table as UTF-8 CSV, atomically, with spreadsheet formulas neutralised."""
     safe = neutralise_formulas(frame)
-    return atomic_write(Path(path), lambda p: safe.to_csv(p, index=False, date_format="%Y-%m-%d"))
+    return atomic_write(Path(path), lambda p: _write_csv_fast(safe, p))
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -136,13 +136,7 @@ class _Stats:
         self.frame = pd.DataFrame(rows)
 
     def one(self, **where: Any) -> dict[str, Any] | None:
-        frame = self.frame
-        if frame.empty:
-            return None
-        mask = pd.Series(True, index=frame.index)
-        for key, value in where.items():
-            mask &= frame[key] == value
-        hit = frame[mask]
+        hit = self.all(**where)
         return hit.iloc[0].to_dict() if len(hit) else None
 
     def all(self, **where: Any) -> pd.DataFrame:

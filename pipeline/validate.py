@@ -26,22 +26,12 @@ import pandas as pd
 
 from pipeline.config import Study, ValidateOptions
 from pipeline.expectations import Check, run_checks
-from pipeline.ingest import PROVENANCE
+from pipeline.ingest import ISSUE_COLUMNS, PROVENANCE
 from pipeline.instruments import Instrument
 from pipeline.reasons import PRIORITY, REASONS
 from pipeline.score import instruments_present, item_matrix, score_instrument
 
-FLAG_COLUMNS = (
-    "record_id",
-    *PROVENANCE,
-    "respondent_id",
-    "wave",
-    "column",
-    "value",
-    "code",
-    "action",
-    "message",
-)
+FLAG_COLUMNS = (*ISSUE_COLUMNS[:-1], "action", "message")
 KEY = ["respondent_id", "wave"]
 
 

@@ -16,7 +16,14 @@ from jinja2 import meta
 
 from pipeline.cli import main
 from pipeline.config import configured_instruments, load_config
-from pipeline.report import TEMPLATES, ReportContext, ReportInputs, build_context, render_report
+from pipeline.report import (
+    SECTIONS,
+    TEMPLATES,
+    ReportContext,
+    ReportInputs,
+    build_context,
+    render_report,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT = ROOT / "data" / "example" / "survey_export.csv"
@@ -98,18 +105,7 @@ def test_report_with_comparison_group(example):
     assert "P0000" not in html and "P9000" not in html  # no respondent ids
     assert "<script" not in html.lower()
     assert 'src="http' not in html and "@import" not in html and "url(http" not in html
-    for section in (
-        "summary",
-        "evidence",
-        "york",
-        "flow",
-        "data-quality",
-        "outcomes",
-        "dropout",
-        "tools",
-        "precision",
-        "methods",
-    ):
+    for section, _ in SECTIONS:
         assert f'id="{section}"' in html
 
 
