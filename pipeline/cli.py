@@ -96,7 +96,6 @@ def run_validate(args: argparse.Namespace) -> None:
     from pipeline.config import configured_instruments
     from pipeline.errors import InputFileError
     from pipeline.flow import item_missingness, participant_flow, quality_summary, response_rates
-    from pipeline.score import score_items
     from pipeline.validate import validate_items
 
     cfg = _config(args)
@@ -106,8 +105,7 @@ def run_validate(args: argparse.Namespace) -> None:
     raw = io.read_parquet(out / "raw_rows.parquet", "ingest")
     issues = pd.read_csv(out / "ingest_issues.csv", dtype={"value": "string"})
     result = validate_items(items, issues, raw, instruments, cfg.study, cfg.validate)
-    scores = score_items(result.items, instruments)
-    flow = participant_flow(result.records, scores, cfg.study, instruments)
+    flow = participant_flow(result.records, result.scores, cfg.study, instruments)
     response = response_rates(result.records, cfg.study)
     quality = quality_summary(flow, response, cfg.validate)
     io.write_parquet(result.items, out / "validated_items.parquet")

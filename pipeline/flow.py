@@ -93,30 +93,36 @@ def _returns(records: pd.DataFrame, study: Study) -> dict[str, Any]:
 
 
 class _People:
-    """Enrolled people as positions 0..P-1, with per-person flags built by vectorised look-ups."""
+    """Enrolled people as positions 0..P-1; each record and score row knows its person.
 
-    def __init__(self, people: pd.DataFrame):
-        self.index = pd.Index(people["respondent_id"])
-        self.size = len(self.index)
+    Ids are looked up once; every later count is a boolean array over people.
+    """
 
-    def flag(self, ids: pd.Series) -> np.ndarray:
-        """Return a boolean array over people: True for those among ``ids``."""
+    def __init__(self, people: pd.DataFrame, records: pd.DataFrame, scores: pd.DataFrame):
+        index = pd.Index(people["respondent_id"])
+        self.size = len(index)
+        self.ids = index
+        self.of_record = index.get_indexer(records["respondent_id"])
+        self.of_score = index.get_indexer(scores["respondent_id"])
+
+    def flag(self, positions: np.ndarray) -> np.ndarray:
+        """Return a boolean array over people: True for the positions given (-1 ignored)."""
         out = np.zeros(self.size, dtype=bool)
-        pos = self.index.get_indexer(ids.dropna().unique())
-        out[pos[pos >= 0]] = True
+        out[positions[positions >= 0]] = True
         return out
 
 
 def _group_flow(mask, people: _People, records, scores, study, present) -> dict[str, Any]:
     """Flow counts for the enrolled people selected by ``mask``."""
     node: dict[str, Any] = {"enrolled": int(mask.sum()), "follow_up": {}, "analysable": {}}
-    person = people.index.get_indexer(records["respondent_id"])
+    person = people.of_record
     used = (records["status"] == "used").to_numpy()
+    wave = records["wave"].to_numpy()
     valid_at = {}
     for w in study.waves[1:]:
-        at_w = (records["wave"] == w).to_numpy() & (person >= 0)
-        returned = people.flag(records.loc[at_w, "respondent_id"]) & mask
-        valid = people.flag(records.loc[at_w & used, "respondent_id"]) & mask
+        at_w = (wave == w) & (person >= 0)
+        returned = people.flag(person[at_w]) & mask
+        valid = people.flag(person[at_w & used]) & mask
         valid_at[w] = valid
         out_rows = at_w & ~used
         out_rows[out_rows] = mask[person[out_rows]] & ~valid[person[out_rows]]
@@ -128,24 +134,22 @@ def _group_flow(mask, people: _People, records, scores, study, present) -> dict[
             "excluded": int((returned & ~valid).sum()),
             "excluded_by_reason": _counts(excluded["quarantine_reason"]),
         }
+    score_wave = scores["wave"].to_numpy()
     for inst in present:
         score_id = primary_score(inst)
+        present_score = scores[score_id].notna().to_numpy()
         has = {
-            w: people.flag(
-                scores.loc[(scores["wave"] == w) & scores[score_id].notna(), "respondent_id"]
-            )
-            for w in study.waves
+            w: people.flag(people.of_score[(score_wave == w) & present_score]) for w in study.waves
         }
         base = has[study.waves[0]] & mask
-        at_base = (scores["wave"] == study.waves[0]).to_numpy()
-        ids_not_scored = people.index[mask & ~base]
-        status = scores.loc[
-            at_base & scores["respondent_id"].isin(ids_not_scored).to_numpy(), f"{inst.id}_status"
-        ]
+        not_scored = mask & ~base
+        at_base = (score_wave == study.waves[0]) & (people.of_score >= 0)
+        at_base[at_base] = not_scored[people.of_score[at_base]]
+        status = scores.loc[at_base, f"{inst.id}_status"]
         entry = {
             "score": score_id,
             "baseline_scored": int(base.sum()),
-            "baseline_not_scored": int((mask & ~base).sum()),
+            "baseline_not_scored": int(not_scored.sum()),
             "baseline_not_scored_by_status": _counts(status),
             "follow_up": {},
         }
@@ -189,7 +193,7 @@ def participant_flow(
     """
     people = enrolled(records, study)
     present = scored_instruments(scores, instruments)
-    index = _People(people)
+    index = _People(people, records, scores)
     group = people["group"].to_numpy()
     masks = {"all": np.ones(index.size, dtype=bool)}
     for g in list(study.groups) + sorted(set(people["group"]) - set(study.groups)):

@@ -29,7 +29,7 @@ from pipeline.expectations import Check, run_checks
 from pipeline.ingest import ISSUE_COLUMNS, PROVENANCE
 from pipeline.instruments import Instrument
 from pipeline.reasons import PRIORITY, REASONS
-from pipeline.score import instruments_present, item_matrix, score_instrument
+from pipeline.score import instruments_present, item_matrix, score_items
 
 FLAG_COLUMNS = (*ISSUE_COLUMNS[:-1], "action", "message")
 KEY = ["respondent_id", "wave"]
@@ -40,6 +40,7 @@ class ValidationResult:
     """What the gate decided, record by record."""
 
     items: pd.DataFrame
+    scores: pd.DataFrame
     quarantine: pd.DataFrame
     flags: pd.DataFrame
     records: pd.DataFrame
@@ -199,13 +200,12 @@ def _duplicates(items: pd.DataFrame, dup_rows: np.ndarray, flags: _Flags) -> Non
     flags.add(conflicting, "conflicting_duplicate", "respondent_id, wave")
 
 
-def _instrument_flags(items, instruments, options: ValidateOptions, flags: _Flags) -> pd.Series:
-    """Flag missing items and straight-lining; return True where any instrument was scored."""
+def _instrument_flags(items, scored, instruments, options, flags: _Flags) -> None:
+    """Flag missing items, straight-lining and returns with nothing scorable."""
     present = instruments_present(items, instruments)
     any_scored = pd.Series(False, index=items.index)
     any_answer = pd.Series(False, index=items.index)
     for inst in present:
-        scored = score_instrument(items, inst)
         status = scored[f"{inst.id}_status"]
         any_scored |= status.isin(["scored", "partial"])
         any_answer |= status != "not_administered"
@@ -307,7 +307,8 @@ def validate_items(
     -------
     ValidationResult
         ``items`` holds the used records (cells blanked where the action was
-        ``set_missing``); ``quarantine`` the others with their reasons and
+        ``set_missing``); ``scores`` their scores (for the participant flow);
+        ``quarantine`` the others with their reasons and
         original cells; ``flags`` every flag; ``records`` one row per record
         with its status.
     """
@@ -322,7 +323,8 @@ def validate_items(
     flags.add(unknown_wave, "unknown_wave", "wave", items.loc[unknown_wave, "wave"].to_numpy())
     fixed = _cell_fixes(items, gate, cells, ingest_issues, flags)
     _duplicates(items, by_code["duplicate"].rows, flags)
-    _instrument_flags(fixed, instruments, options, flags)
+    scored = score_items(fixed, instruments)
+    _instrument_flags(fixed, scored, instruments, options, flags)
     records = _record_status(items, flags.frame())
     early = by_code.get("follow_up_before_baseline")
     _longitudinal(fixed, records, early.rows if early else [], study, flags)
@@ -343,6 +345,7 @@ def validate_items(
     }
     return ValidationResult(
         items=fixed.loc[used].reset_index(drop=True),
+        scores=scored.loc[used].reset_index(drop=True),
         quarantine=quarantine,
         flags=flag_frame,
         records=records,
