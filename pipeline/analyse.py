@@ -256,6 +256,8 @@ def _individual_change(inst: Instrument, score: Score, pairs, wave, group, ctx: 
     sd, sd_source = (
         (norm["sd"], _label(norm)) if norm else (x.std(ddof=1), "this sample's baseline")
     )
+    if r is not None and r >= 1:
+        r = None  # perfect consistency (all answers alike): no measurement error to estimate
     if r is not None and len(x) > 1:
         ctx.rows += change.reliable_change(
             x, y, sd, r, score.higher_is, f"{sd_source} (SD); {r_source} (reliability)", **base
@@ -329,7 +331,7 @@ def _norm_rows(inst, score, data, done, wave, ctx: _Context) -> None:
     for norm in (n for n in inst.norms if n["score"] == score.id and "mean" in n):
         for when, values in (("baseline", data["baseline"]), (wave, done["follow"])):
             v = values.dropna().to_numpy(float)
-            if len(v) < 2:
+            if len(v) < 2 or v.std() == 0:
                 continue
             t = stats.ttest_1samp(v, norm["mean"])
             se = v.std(ddof=1) / np.sqrt(len(v))

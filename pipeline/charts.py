@@ -37,6 +37,10 @@ def _scale(lo: float, hi: float, a: float, b: float):
     return lambda v: a + (v - lo) / span * (b - a)
 
 
+def _finite(value: Any) -> bool:
+    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     span = (hi - lo) or 1.0
     raw = span / count
@@ -145,8 +149,12 @@ def forest(
     """
     w, left, right, top, row_h = 640, 250, 30, 20, 30
     h = top + row_h * len(rows) + 45
+    rows = [
+        {**r, **{k: (r[k] if _finite(r[k]) else r["estimate"]) for k in ("ci_low", "ci_high")}}
+        for r in rows
+    ]  # an estimate without a CI is drawn as a point
     values = [v for r in rows for v in (r["ci_low"], r["ci_high"], r["estimate"])] + [reference]
-    values = [v for v in values if v is not None and math.isfinite(v)]
+    values = [v for v in values if _finite(v)]
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.08 or 1
     x = _scale(lo - pad, hi + pad, left, w - right)
@@ -162,7 +170,7 @@ def forest(
     for i, r in enumerate(rows):
         cy = top + row_h * i + row_h / 2
         body.append(_text(8, cy + 4, r["label"]))
-        if r["estimate"] is None or not math.isfinite(r["estimate"]):
+        if not _finite(r["estimate"]):
             body.append(_text(left, cy + 4, "not estimable", fill=GREY))
             continue
         body.append(

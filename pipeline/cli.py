@@ -74,7 +74,7 @@ def run_ingest(args: argparse.Namespace) -> None:
     cfg = _config(args)
     instruments = configured_instruments(cfg)
     tables = [io.read_source(s, cfg.mapping.use_value_labels) for s in cfg.sources]
-    result = ingest(tables, cfg.mapping, cfg.study, instruments, _id_key(cfg))
+    result = ingest(tables, cfg.mapping, cfg.study, instruments, _id_key(cfg), cfg.path)
     out = cfg.output_dir
     io.write_parquet(result.items, out / "items.parquet")
     io.write_parquet(result.raw, out / "raw_rows.parquet")

@@ -43,12 +43,16 @@ class Pooled:
 
     def ci(self, level: float = 0.95) -> tuple[float, float]:
         """Return the t-based confidence interval."""
+        if not self.se > 0:
+            return self.estimate, self.estimate
         q = stats.t.ppf(0.5 + level / 2, self.df)
         return self.estimate - q * self.se, self.estimate + q * self.se
 
     @property
     def p_value(self) -> float:
-        """Two-sided p-value."""
+        """Two-sided p-value (NaN when the standard error is zero)."""
+        if not self.se > 0:
+            return float("nan")
         return float(2 * stats.t.sf(abs(self.estimate / self.se), self.df))
 
 
@@ -67,6 +71,8 @@ def pool(estimates: Sequence[float], variances: Sequence[float], dfcom: float) -
     m = len(q)
     qbar, ubar, b = q.mean(), u.mean(), q.var(ddof=1)
     t = ubar + (1 + 1 / m) * b
+    if t <= 0:  # no variation at all: the estimate is exact and nothing can be tested
+        return Pooled(float(qbar), 0.0, float("nan"), float("nan"), m)
     lam = (1 + 1 / m) * b / t
     riv = (1 + 1 / m) * b / ubar
     df_old = (m - 1) / lam**2 if lam > 0 else np.inf
@@ -226,7 +232,7 @@ def imputation_rows(
                 se=pooled.se,
                 ci_low=lo,
                 ci_high=hi,
-                statistic=pooled.estimate / pooled.se,
+                statistic=pooled.estimate / pooled.se if pooled.se > 0 else None,
                 df=pooled.df,
                 p_value=pooled.p_value,
                 method=method,

@@ -85,7 +85,8 @@ def _map_headers(table: RawTable, mapping: SourceMapping, known: set[str], layou
     """Return ``{source header: (target, wave or None)}`` and the unmapped headers."""
     mapped: dict[str, tuple[str, str | None]] = {}
     unmapped = []
-    for header in table.frame.columns:
+    headers = [str(h) for h in table.frame.columns]
+    for header in headers:
         target, wave = _target(header, mapping, known), None
         if target is None and layout == "wide":
             norm = normalise_label(header)
@@ -97,6 +98,12 @@ def _map_headers(table: RawTable, mapping: SourceMapping, known: set[str], layou
                         break
         if target is None:
             unmapped.append(header)
+        elif header in mapped:
+            raise InputFileError(
+                f"the header {header!r} appears twice; rename or delete one of the columns",
+                file=table.file,
+                location=f"column {headers.index(header) + 1} and a later one",
+            )
         else:
             mapped[header] = (target, wave)
     seen: dict[tuple[str, str | None], str] = {}
@@ -117,6 +124,7 @@ def _reshape(table: RawTable, mapped, layout: str, mapping: SourceMapping) -> pd
     """Return one record per respondent per wave with canonical column names."""
     frame = table.frame
     common = {h: t for h, (t, w) in mapped.items() if w is None}
+
     base = frame[list(common)].rename(columns=common)
     base["source_row"] = table.rows
     if layout != "wide":
@@ -237,7 +245,17 @@ def _parse_dates(values: pd.Series, dayfirst: bool) -> pd.Series:
         out[is_serial] = EXCEL_EPOCH + days
     rest = ~iso & ~is_serial & text.notna() & (text != "")
     if rest.any():
-        out[rest] = pd.to_datetime(text[rest], dayfirst=dayfirst, errors="coerce", format="mixed")
+        # explicit formats only: a date that does not fit the declared order (13/01 read
+        # month-first, say) is left unparsed and flagged, never silently swapped
+        numeric = text[rest].str.replace(r"[-.]", "/", regex=True)
+        textual = ("%d %b", "%d %B", "%b %d", "%B %d")  # month names are never ambiguous
+        order = (("%d/%m",) if dayfirst else ("%m/%d",)) + textual
+        for form in [f"{o}{sep}{y}" for o in order for sep in ("/", " ") for y in ("%Y", "%y")]:
+            todo = out[rest].isna()
+            if not todo.any():
+                break
+            parsed = pd.to_datetime(numeric[todo.to_numpy()], format=form, errors="coerce")
+            out.loc[parsed.index] = out.loc[parsed.index].fillna(parsed)
     return out.dt.normalize()
 
 
@@ -257,6 +275,7 @@ def ingest(
     study: Study,
     instruments: Mapping[str, Instrument],
     id_key: str | None = None,
+    config_path: str = "",
 ) -> IngestResult:
     """Combine raw tables into the canonical items table.
 
@@ -273,6 +292,8 @@ def ingest(
     id_key : str, optional
         When given, respondent ids are replaced by keyed-hash pseudonyms
         (:func:`pseudonymise`) here, before anything is written.
+    config_path : str, optional
+        The run configuration, named in errors about a source's options.
 
     Returns
     -------
@@ -297,10 +318,33 @@ def ingest(
             location="columns",
         )
     records, raws, summary = [], [], {"files": []}
-    for table in tables:
+    for position, table in enumerate(tables):
+        if table.frame.empty:
+            raise InputFileError(
+                "the file has a header but no data rows; check the export or drop it from the "
+                "sources",
+                file=table.file,
+            )
         layout = table.layout or mapping.layout
         mapped, unmapped = _map_headers(table, mapping, known, layout)
         targets = {t for t, _ in mapped.values()}
+        if table.wave is not None and "wave" in targets:
+            header = next(h for h, (t, _) in mapped.items() if t == "wave")
+            raise ConfigError(
+                f"the source is given the wave {table.wave!r} but {table.file} also has a wave "
+                f"column {header!r}; remove one of them",
+                file=config_path or None,
+                location=f"ingest.sources[{position}].wave",
+            )
+        unsuffixed = [h for h, (t, w) in mapped.items() if w is None and t in items_by_id]
+        if layout == "wide" and unsuffixed:
+            raise InputFileError(
+                f"in a wide layout every item column needs a wave suffix "
+                f"({', '.join(mapping.wide_suffixes.values())}); {unsuffixed[0]!r} has none, so "
+                "its wave is unknown",
+                file=table.file,
+                location=f"header {unsuffixed[0]!r}",
+            )
         if "respondent_id" not in targets:
             raise InputFileError(
                 "no respondent id column: map one of the headers "

@@ -495,6 +495,9 @@ def _item_score(spec, common, items, groups, recodes, methods, reverse, where, p
     if unknown:
         problems.add(f"{where}.items", f"unknown items {unknown}")
         return None
+    if not members:
+        problems.add(f"{where}.items", f"{ref!r} holds no known item")
+        return None
     if len(set(members)) != len(members):
         problems.add(f"{where}.items", "an item is listed twice")
     recode: dict[str, dict[int, float]] = {}

@@ -9,10 +9,12 @@ never sees a half-written file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -43,20 +45,43 @@ class RawTable:
 
 
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    """Decode UTF-8 (with or without BOM); bytes that are not UTF-8 are read as Windows-1252.
+
+    Exports typed on Windows are often Windows-1252, and files pasted together can mix
+    the two, so each byte that is not valid UTF-8 is decoded on its own as Windows-1252.
+    A byte Windows-1252 leaves undefined means neither encoding fits: an error. The
+    encoding reported says whether and how often the fallback was used.
+    """
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    fallbacks = 0
+    where = 0
+
+    def fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+        nonlocal fallbacks, where
+        where = err.start
+        bad = err.object[err.start : err.end]
+        fallbacks += len(bad)
+        return bad.decode("cp1252"), err.end  # raises for the 5 bytes cp1252 leaves undefined
+
+    codecs.register_error("wellbeing_cp1252", fallback)
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
+        text = body.decode("utf-8", errors="wellbeing_cp1252")
     except UnicodeDecodeError as exc:
         raise InputFileError(
-            f"cannot decode byte {data[exc.start]:#x} at offset {exc.start}: the file is "
-            "neither UTF-8 nor Windows-1252; re-export it as UTF-8 CSV",
+            f"cannot decode byte {exc.object[exc.start]:#x} at offset {where + exc.start}: "
+            "the file is neither UTF-8 nor Windows-1252; re-export it as UTF-8 CSV",
             file=str(path),
         ) from None
+    if not fallbacks:
+        return text, "utf-8-sig" if body is not data else "utf-8"
+    if not _utf8_run(body):
+        return text, "cp1252"
+    return text, f"utf-8 with {fallbacks} Windows-1252 byte(s)"
+
+
+def _utf8_run(data: bytes) -> bool:
+    """Whether the bytes hold at least one valid multi-byte UTF-8 sequence."""
+    return re.search(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}", data) is not None
 
 
 def _sniff_delimiter(header: str) -> str:
@@ -101,8 +126,9 @@ def read_csv(spec: SourceSpec) -> RawTable:
             skip_blank_lines=False,
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        detail = " ".join(str(exc).split())
         raise InputFileError(
-            f"cannot parse as CSV ({exc}); check the delimiter and quoting", file=str(path)
+            f"cannot parse as CSV ({detail}); check the delimiter and quoting", file=str(path)
         ) from None
     frame.columns = [str(h).strip() for h in frame.iloc[0]]
     frame = frame.iloc[1:].reset_index(drop=True)
@@ -137,7 +163,15 @@ def read_excel(spec: SourceSpec) -> RawTable:
     if isinstance(sheet, int) and not 0 <= sheet < len(names):
         raise InputFileError(f"no sheet number {sheet}; the workbook has {names}", file=str(path))
     name = names[sheet] if isinstance(sheet, int) else sheet
-    frame = pd.read_excel(book, sheet_name=name, dtype=object, header=spec.header_row - 1)
+    try:
+        frame = pd.read_excel(book, sheet_name=name, dtype=object, header=spec.header_row - 1)
+    except ValueError as exc:
+        detail = " ".join(str(exc).split())
+        raise InputFileError(
+            f"cannot read sheet {name!r} with the header on row {spec.header_row} ({detail}); "
+            "check header_row in the run configuration",
+            file=str(path),
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     blank = frame.isna().all(axis=1).to_numpy()
     rows = np.arange(len(frame)) + spec.header_row + 1

@@ -18,7 +18,7 @@ time (exact versus conflicting duplicates, orphans) or a whole instrument
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -84,6 +84,7 @@ def build_checks(items: pd.DataFrame, instruments: Mapping[str, Instrument], stu
         Check("exists", "respondent_id", "missing_id"),
         Check("exists", "wave", "unknown_wave"),
         Check("not_null", "respondent_id", "missing_id"),
+        Check("not_null", "wave", "unknown_wave"),
         Check("in_set", "wave", "unknown_wave", tuple(study.waves)),
         Check("unique", ("respondent_id", "wave"), "duplicate"),
     ]
@@ -128,7 +129,9 @@ def _days_after_baseline(items: pd.DataFrame, baseline: str) -> pd.Series:
         .groupby("respondent_id")["date"]
         .min()
     )
-    days = (items["date"] - items["respondent_id"].map(base)).dt.days.astype("float64")
+    start = base.reindex(items["respondent_id"].to_numpy()).to_numpy(dtype="datetime64[ns]")
+    days = (items["date"].to_numpy(dtype="datetime64[ns]") - start) / np.timedelta64(1, "D")
+    days = pd.Series(days, index=items.index, dtype="float64")
     return days.where(items["wave"] != baseline)
 
 
@@ -140,9 +143,11 @@ class _Flags:
         self.options = options
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, rows, code: str, column: str = "", values=None, message: str = "") -> str:
+    def add(
+        self, rows, code: str, column: str = "", values=None, message: str = "", action=None
+    ) -> str:
         rows = np.asarray(rows, dtype="int64")
-        action = self.options.action(code)
+        action = action or self.options.action(code)
         if len(rows):
             part = self.items.loc[rows, ["record_id", *PROVENANCE, *KEY]].copy()
             part["column"] = column
@@ -231,6 +236,7 @@ def _instrument_flags(items, scored, instruments, options, flags: _Flags) -> Non
         "too_many_missing",
         "",
         message="no instrument could be scored for this return",
+        action="quarantine",
     )
     return any_scored
 
@@ -256,7 +262,7 @@ def _record_status(items: pd.DataFrame, flag_frame: pd.DataFrame) -> pd.DataFram
         records["record_id"].isin(quarantining["record_id"]), "quarantined", "used"
     )
     records["quarantine_reason"] = records["record_id"].map(primary)
-    records["reasons"] = records["record_id"].map(reasons).fillna("")
+    records["reasons"] = records["record_id"].map(reasons).astype("string").fillna("")
     return records
 
 
@@ -317,7 +323,11 @@ def validate_items(
     flags = _Flags(items, options)
     tables, cells = _gate_tables(items, instruments, study)
     gate = run_checks(tables, build_checks(items, instruments, study))
-    by_code = {o.check.code: o for o in gate.outcomes if o.check.kind != "exists"}
+    by_code: dict[str, Any] = {}
+    for o in gate.outcomes:  # rows failing any check with the same reason code
+        if o.check.kind != "exists" and o.check.table == "returns":
+            rows = by_code[o.check.code].rows if o.check.code in by_code else np.array([], int)
+            by_code[o.check.code] = replace(o, rows=np.union1d(rows, o.rows))
     flags.add(by_code["missing_id"].rows, "missing_id", "respondent_id")
     unknown_wave = by_code["unknown_wave"].rows
     flags.add(unknown_wave, "unknown_wave", "wave", items.loc[unknown_wave, "wave"].to_numpy())

@@ -157,7 +157,7 @@ def test_response_and_quality_outputs(messy):
     gx = json.loads((out / "gx_validation.json").read_text())
     assert set(gx) == {"returns", "wemwbs_freq5", "ghq28_pos4", "gqol_vas100"}
     assert gx["returns"]["success"] is False and gx["wemwbs_freq5"]["success"] is False
-    assert sum(len(t["results"]) for t in gx.values()) == 7 + 3  # returns + one per scale
+    assert sum(len(t["results"]) for t in gx.values()) == 8 + 3  # returns + one per scale
 
 
 def test_expectations_are_generated_from_definitions(instruments):

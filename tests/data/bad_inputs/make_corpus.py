@@ -316,6 +316,33 @@ def text_cases() -> dict[str, bytes]:
     table.append(["R9", "Post", "Arts", "Hall", "2026-04-20", *[3, 4] * 7])  # orphan, row 8
     out["longitudinal_problems.csv"] = utf8(standard(table))
 
+    # every baseline answers the items in one consistent pattern: the sample's Cronbach's
+    # alpha is 1 (in floating point, a hair above 1)
+    table = [
+        ["C1", "Pre", "Arts", "Hall", "2026-01-10", *[3, 4] * 7],
+        ["C1", "Post", "Arts", "Hall", "2026-04-10", *[4, 5] * 7],
+        ["C2", "Pre", "Arts", "Hall", "2026-01-12", *[1, 2] * 7],
+        ["C2", "Post", "Arts", "Hall", "2026-04-12", *[2, 3] * 7],
+        ["C3", "Pre", "Arts", "Hall", "2026-01-14", *[2, 3] * 7],
+        ["C3", "Post", "Arts", "Hall", "2026-04-14", *[3, 4] * 7],
+    ]
+    out["consistent_answers.csv"] = utf8(standard(table))
+
+    # everyone gives the same answer to every item; only three people return the follow-up
+    table = [[f"S{i}", "Pre", "Arts", "Hall", "2026-01-10", *[3] * 14] for i in range(1, 8)]
+    table += [[f"S{i}", "Post", "Arts", "Hall", "2026-04-10", *[3] * 14] for i in (1, 6, 7)]
+    out["identical_answers.csv"] = utf8(standard(table))
+
+    table = [[r[0], "", *r[2:4], *r[5:]] for r in rows()]  # no wave label at all, no dates
+    out["blank_waves.csv"] = utf8(standard(table, [*HEADER[:4], *ITEMS]))
+    table = rows()
+    for row in table:
+        row[1] = "Post"  # follow-ups only (dated): no baseline at all
+    out["follow_ups_only.csv"] = utf8(standard(table))
+    # GQOL 0 from everyone; three of seven return the follow-up
+    table = [[f"Z{i}", "Pre", 0] for i in range(1, 8)] + [[f"Z{i}", "Post", 0] for i in (1, 6, 7)]
+    out["all_zero_gqol.csv"] = utf8(standard(table, ["ID", "Time", "QoL"]))
+
     header = ["ID", "Time", *GHQ, "QoL"]
     ghq_rows = [
         ["G1", "Pre", *[1, 2] * 14, 99],  # 99 is a valid 0-100 answer on GQOL
@@ -330,10 +357,17 @@ def text_cases() -> dict[str, bytes]:
     wide = ["ID", "Arm", *[f"{q}_t1" for q in ITEMS], *[f"{q}_t2" for q in ITEMS[:-1]]]
     wide_rows = [
         ["W1", "Arts", *[3, 4] * 7, *[4, 5] * 6, 4],
-        ["W2", "Arts", *[2, 3] * 7, *[""] * 13],  # no follow-up
-        ["W3", "Waiting list", *[1, 2] * 7, *[2, 3] * 6, 2],
+        ["W2", "Arts", *[2, 3, 3, 2, 4, 1, 2, 3, 2, 2, 3, 1, 2, 4], *[""] * 13],  # no follow-up
+        ["W3", "Waiting list", *[1, 3, 2, 2, 1, 4, 2, 1, 3, 1, 2, 2, 1, 3], *[2, 3] * 6, 2],
     ]
     out["wide_missing_suffix.csv"] = utf8(standard(wide_rows, wide))
+    # Q14 lost its suffix: one answer, but which wave's?
+    wide = ["ID", "Arm", *[f"{q}_t1" for q in ITEMS[:-1]], "Q14", *[f"{q}_t2" for q in ITEMS[:-1]]]
+    wide_rows = [
+        ["W1", "Arts", *[3, 4] * 6, 3, 5, *[4, 5] * 6, 4],
+        ["W2", "Arts", *[2, 3] * 6, 2, 1, *[""] * 13],
+    ]
+    out["wide_unsuffixed_item.csv"] = utf8(standard(wide_rows, wide))
     out["wide_no_suffix.csv"] = utf8(
         standard([[r[0], r[2], *r[5:]] for r in rows()], ["ID", "Arm", *ITEMS])
     )
