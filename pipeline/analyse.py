@@ -218,7 +218,7 @@ def _reliability_rows(inst: Instrument, ctx: _Context) -> None:
             note = (
                 f"published {published['value']} ({_label(published)})"
                 if published
-                else ("no published value stored")
+                else "no published value stored"
             )
             ctx.rows.append(
                 row(

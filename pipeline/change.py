@@ -17,10 +17,6 @@ from scipy import optimize, stats
 from pipeline.stats_table import row
 
 
-def _ctx(**kw: Any) -> dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
-
-
 def paired_t(x: np.ndarray, y: np.ndarray, **ctx: Any) -> dict[str, Any]:
     """Mean change ``y - x`` with a paired t-test and 95% CI.
 

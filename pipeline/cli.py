@@ -275,7 +275,6 @@ def run_report(args: argparse.Namespace) -> None:
         results=results,
         flow=io.read_json(out / "flow.json", "validate"),
         quality=io.read_json(out / "quality.json", "validate"),
-        validation=io.read_json(out / "validation_summary.json", "validate"),
         response=pd.read_csv(out / "response.csv", dtype={"level": str}),
         missingness=pd.read_csv(out / "item_missingness.csv"),
         instruments=instruments,

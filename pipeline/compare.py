@@ -63,24 +63,27 @@ def ols(y: pd.Series, X: pd.DataFrame):
     return sm.OLS(y.astype(float), X).fit()
 
 
+def _ols_row(fit, coef: str, analysis: str, term: str, **kw: Any) -> dict[str, Any]:
+    """One statistics row for an OLS coefficient: estimate, SE, t-based CI, t, df, p."""
+    ci = fit.conf_int().loc[coef]
+    return row(
+        analysis,
+        term,
+        n=int(fit.nobs),
+        estimate=fit.params[coef],
+        se=fit.bse[coef],
+        ci_low=ci.iloc[0],
+        ci_high=ci.iloc[1],
+        statistic=fit.tvalues[coef],
+        df=fit.df_resid,
+        p_value=fit.pvalues[coef],
+        **kw,
+    )
+
+
 def _coef_row(fit, term: str, analysis: str, sd: float | None, method: str, **ctx: Any):
     ci = fit.conf_int().loc[term]
-    rows = [
-        row(
-            analysis,
-            "group_difference",
-            n=int(fit.nobs),
-            estimate=fit.params[term],
-            se=fit.bse[term],
-            ci_low=ci.iloc[0],
-            ci_high=ci.iloc[1],
-            statistic=fit.tvalues[term],
-            df=fit.df_resid,
-            p_value=fit.pvalues[term],
-            method=method,
-            **ctx,
-        )
-    ]
+    rows = [_ols_row(fit, term, analysis, "group_difference", method=method, **ctx)]
     if sd and sd > 0:
         rows.append(
             row(
@@ -275,19 +278,12 @@ def dose_response(pairs: pd.DataFrame, dose: str, **ctx: Any) -> list[dict[str, 
             )
         ]
     fit = ols(data["follow"] - data["baseline"], design(data, [dose]))
-    ci = fit.conf_int().loc[dose]
     return [
-        row(
+        _ols_row(
+            fit,
+            dose,
             "dose_response",
             f"change_per_{dose}",
-            n=int(fit.nobs),
-            estimate=fit.params[dose],
-            se=fit.bse[dose],
-            ci_low=ci.iloc[0],
-            ci_high=ci.iloc[1],
-            statistic=fit.tvalues[dose],
-            df=fit.df_resid,
-            p_value=fit.pvalues[dose],
             method=f"OLS: change ~ {dose}",
             note="association only: people choose how many sessions to attend",
             **ctx,

@@ -394,6 +394,12 @@ def ingest(
     return result
 
 
+def clean_ids(ids: pd.Series) -> pd.Series:
+    """Strip ids, undo a spreadsheet's ``1001.0``, and treat blanks as missing."""
+    text = ids.astype("string").str.strip()
+    return text.str.replace(r"^(\d+)\.0$", r"\1", regex=True).mask(text == "")
+
+
 def pseudonymise(ids: pd.Series, key: str) -> pd.Series:
     """Replace ids with keyed-hash pseudonyms (``p_`` + 16 hex digits); missing stays missing.
 
@@ -402,8 +408,7 @@ def pseudonymise(ids: pd.Series, key: str) -> pd.Series:
     pseudonym under the same key, and nobody without the key can link them back.
     """
     digest = base64.b64encode(hashlib.sha256(key.encode("utf-8")).digest()).decode()[:16]
-    text = ids.astype("string").str.strip()
-    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True).mask(text == "")
+    text = clean_ids(ids)
     known = text.notna().to_numpy()
     hashed = pd.util.hash_array(text[known].to_numpy(dtype=object), hash_key=digest)
     out = pd.Series(pd.NA, index=ids.index, dtype="string")
@@ -433,8 +438,7 @@ def _raw_rows(table: RawTable, id_headers: list[str], key: str | None) -> pd.Dat
 def _convert(data, mapping, study, items_by_id, summary) -> IngestResult:
     issues = []
     out = pd.DataFrame(index=data.index)
-    rid = data["respondent_id"].astype("string").str.strip()
-    rid = rid.str.replace(r"^(\d+)\.0$", r"\1", regex=True).mask(rid == "")
+    rid = clean_ids(data["respondent_id"])
     out["respondent_id"] = rid
     data = data.assign(respondent_id=rid)
     out["wave"], bad_wave = _labels(data, "wave", mapping.waves, study.waves)

@@ -28,6 +28,7 @@ from pipeline.instruments import Instrument
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
 DEFAULT_MIN_CELL = 5
+MAX_SCATTER_POINTS = 2000
 SECTIONS = (
     ("summary", "Summary"),
     ("evidence", "Strength of evidence"),
@@ -49,7 +50,6 @@ class ReportInputs:
     results: Mapping[str, Any]
     flow: Mapping[str, Any]
     quality: Mapping[str, Any]
-    validation: Mapping[str, Any]
     response: pd.DataFrame
     missingness: pd.DataFrame
     instruments: Mapping[str, Instrument]
@@ -492,12 +492,13 @@ def _outcome(inputs: ReportInputs, st: _Stats, inst: Instrument, score, level: i
     )
     pv = next((v for v in inputs.results.get("paired_values", []) if v["score"] == score.id), None)
     if threshold and pv and len(pv["points"]) >= max(10, m):
+        points = pv["points"]
+        step = -(-len(points) // MAX_SCATTER_POINTS)  # every k-th person keeps the file small
+        title = f"{score.label}: each person's baseline and follow-up"
+        if step > 1:
+            title += f" (every {step}th of {len(points):,} people)"
         scatter = charts.change_scatter(
-            pv["points"],
-            threshold["estimate"],
-            score.range,
-            score.higher_is,
-            f"{score.label}: each person's baseline and follow-up",
+            points[::step], threshold["estimate"], score.range, score.higher_is, title
         )
     bands = []
     for r in st.all(analysis="band_transition", score=score.id, group="all").to_dict("records"):

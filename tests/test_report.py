@@ -53,7 +53,6 @@ def _inputs(config: Path, **changes) -> ReportInputs:
         results=read("results.json"),
         flow=read("flow.json"),
         quality=read("quality.json"),
-        validation=read("validation_summary.json"),
         response=pd.read_csv(out / "response.csv", dtype={"level": str}),
         missingness=pd.read_csv(out / "item_missingness.csv"),
         instruments=configured_instruments(cfg),
