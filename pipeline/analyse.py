@@ -35,10 +35,12 @@ from scipy import stats
 from pipeline import change, compare, imputation, precision
 from pipeline.config import AnalyseOptions, Study
 from pipeline.instruments import Instrument, Score
+from pipeline.keys import positions
 from pipeline.progress import bar
 from pipeline.score import item_matrix, item_points, scored_instruments
 from pipeline.stats_table import frame, row
 
+MAX_SCATTER_POINTS = 2000  # paired values kept for the change scatter (every k-th person)
 DESCRIPTIVE_COLUMNS = [
     "instrument",
     "score",
@@ -94,17 +96,11 @@ def descriptives(
     """
     owners = score_columns(scores, instruments)
     has_group = "group" in scores and scores["group"].notna().any()
-    data = scores[["wave"] + (["group"] if has_group else []) + list(owners)]
-    long = data.melt(id_vars=[c for c in ("wave", "group") if c in data], var_name="score")
-    groupings = [long.assign(group="all")]
+    cols = list(owners)
+    parts = [_describe(scores.assign(group="all"), cols)]
     if has_group:
-        groupings.append(long.dropna(subset=["group"]))
-    stacked = pd.concat(groupings, ignore_index=True)
-    grouped = stacked.groupby(["score", "wave", "group"], sort=False, dropna=False)["value"]
-    out = grouped.agg(n="count", mean="mean", sd="std", median="median", min="min", max="max")
-    out["q1"] = grouped.quantile(0.25)
-    out["q3"] = grouped.quantile(0.75)
-    out = out.reset_index()
+        parts.append(_describe(scores.dropna(subset=["group"]), cols))
+    out = pd.concat(parts, ignore_index=True)
     out["instrument"] = out["score"].map(owners)
     wave_rank = {w: i for i, w in enumerate(waves)}
     score_rank = {s: i for i, s in enumerate(owners)}
@@ -114,6 +110,24 @@ def descriptives(
         _g=out["group"] != "all",
     ).sort_values(["_s", "_w", "_g", "group"])
     return out[DESCRIPTIVE_COLUMNS].reset_index(drop=True)
+
+
+def _describe(data: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Return one row per score, wave and group with n, mean, sd, quantiles, min and max."""
+    grouped = data.groupby(["wave", "group"], sort=False, dropna=False)[cols]
+    stats_by_name = {
+        "n": grouped.count(),
+        "mean": grouped.mean(),
+        "sd": grouped.std(),
+        "median": grouped.median(),
+        "min": grouped.min(),
+        "max": grouped.max(),
+        "q1": grouped.quantile(0.25),
+        "q3": grouped.quantile(0.75),
+    }
+    wide = pd.concat(stats_by_name, axis=1)  # columns: (statistic, score)
+    long = wide.stack(level=1).rename_axis(["wave", "group", "score"]).reset_index()
+    return long.astype({"n": "int64"})
 
 
 def _descriptive_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -147,19 +161,36 @@ def _descriptive_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def paired(
-    scores: pd.DataFrame, score_id: str, baseline: str, wave: str, extra: list[str]
+    scores: pd.DataFrame,
+    score_id: str,
+    baseline: str,
+    wave: str,
+    extra: list[str],
+    person: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return one row per person with a baseline score.
 
     Columns: ``baseline``, ``follow`` (NaN if absent) and the baseline record's
-    ``group``, ``site`` and other ``extra`` columns.
+    ``group``, ``site`` and other ``extra`` columns. A person's first baseline
+    record with the score is used, and their first record at ``wave``.
+    ``person`` may pass ``pandas.factorize(scores["respondent_id"])`` codes
+    computed once for many calls.
     """
-    keep = ["respondent_id", score_id, *[c for c in extra if c in scores]]
-    base = scores.loc[scores["wave"] == baseline, keep].dropna(subset=[score_id])
-    base = base.drop_duplicates("respondent_id").rename(columns={score_id: "baseline"})
-    follow = scores.loc[scores["wave"] == wave, ["respondent_id", score_id]]
-    follow = follow.drop_duplicates("respondent_id").rename(columns={score_id: "follow"})
-    out = base.merge(follow, on="respondent_id", how="left")
+    if person is None:
+        person = pd.factorize(scores["respondent_id"], use_na_sentinel=False)[0]
+    values = scores[score_id].to_numpy(dtype="float64", na_value=np.nan)
+    at_base = (scores["wave"] == baseline).to_numpy(dtype=bool) & ~np.isnan(values)
+    rows = np.flatnonzero(at_base)
+    rows = np.sort(rows[np.unique(person[rows], return_index=True)[1]])  # first per person
+    follow_row = np.full(person.max() + 1 if len(person) else 0, -1)
+    at_wave = np.flatnonzero((scores["wave"] == wave).to_numpy(dtype=bool))
+    firsts = at_wave[np.unique(person[at_wave], return_index=True)[1]]
+    follow_row[person[firsts]] = firsts
+    matched = follow_row[person[rows]]
+    keep = ["respondent_id", *[c for c in extra if c in scores]]
+    out = scores[keep].iloc[rows].reset_index(drop=True)
+    out.insert(1, "baseline", values[rows])
+    out["follow"] = np.where(matched >= 0, values[np.maximum(matched, 0)], np.nan)
     if "group" not in out:
         out["group"] = pd.NA
     return out
@@ -190,6 +221,8 @@ class _Context:
     bands: list = field(default_factory=list)
     sample_alpha: dict = field(default_factory=dict)
     paired_values: list = field(default_factory=list)
+    person: np.ndarray | None = None  # respondent codes (positions in ids), for fast pairing
+    ids: pd.Index | None = None
 
 
 def _groups(data: pd.DataFrame, ctx: _Context) -> list[tuple[str, pd.DataFrame]]:
@@ -290,7 +323,7 @@ def _change_rows(inst: Instrument, score: Score, ctx: _Context, primary: bool) -
     study = ctx.study
     extra = ["group", "site", "date", *study.covariates]
     for wave in study.waves[1:]:
-        data = paired(ctx.scores, score.id, study.waves[0], wave, extra)
+        data = paired(ctx.scores, score.id, study.waves[0], wave, extra, ctx.person)
         done = data.dropna(subset=["follow"])
         for group, sub in _groups(done, ctx):
             x, y = sub["baseline"].to_numpy(float), sub["follow"].to_numpy(float)
@@ -309,12 +342,19 @@ def _change_rows(inst: Instrument, score: Score, ctx: _Context, primary: bool) -
             _norm_rows(inst, score, data, done, wave, ctx)
         if primary:
             _primary_rows(inst, score, data, done, wave, ctx)
+            step = max(1, -(-len(done) // MAX_SCATTER_POINTS))  # every k-th person at most
             ctx.paired_values.append(
                 {
                     "instrument": inst.id,
                     "score": score.id,
                     "wave": wave,
-                    "points": done[["baseline", "follow"]].round(2).to_numpy().tolist(),
+                    "n": len(done),
+                    "step": step,
+                    "points": done[["baseline", "follow"]]
+                    .iloc[::step]
+                    .round(2)
+                    .to_numpy()
+                    .tolist(),
                 }
             )
 
@@ -407,18 +447,17 @@ def _primary_rows(inst, score: Score, data, done, wave, ctx: _Context) -> None:
             )
     if options.dose and options.dose in ctx.scores:
         # the dose is recorded as the course goes on: take each person's largest value
-        dose = ctx.scores.groupby("respondent_id")[options.dose].max()
+        dose = ctx.scores[options.dose].groupby(ctx.person).max()  # by respondent code
         dosed = done.drop(columns=[options.dose], errors="ignore")
-        dosed = dosed.assign(**{options.dose: dosed["respondent_id"].map(dose)})
+        code = positions(dosed["respondent_id"], pd.Series(ctx.ids))
+        dosed = dosed.assign(**{options.dose: dose.reindex(code).to_numpy()})
         if ctx.intervention:
             dosed = dosed[dosed["group"] == ctx.intervention]
         ctx.rows += compare.dose_response(dosed, options.dose, **base)
     if "date" in ctx.scores:
-        dates = ctx.scores.pivot_table(
-            index="respondent_id", columns="wave", values="date", aggfunc="min"
-        )
-        if {study.waves[0], wave} <= set(dates.columns):
-            days = (dates[wave] - dates[study.waves[0]]).dt.days.dropna()
+        first = {w: _first_date(ctx, w) for w in (study.waves[0], wave)}
+        if all(d.notna().any() for d in first.values()):
+            days = (first[wave] - first[study.waves[0]]).dt.days.dropna()
             for term, value in (
                 ("days_median", days.median()),
                 ("days_q1", days.quantile(0.25)),
@@ -434,6 +473,13 @@ def _primary_rows(inst, score: Score, data, done, wave, ctx: _Context) -> None:
                         method="days from baseline to follow-up return",
                     )
                 )
+
+
+def _first_date(ctx: _Context, wave: str) -> pd.Series:
+    """Each respondent's earliest date at ``wave`` (NaT if none), by respondent code."""
+    at = (ctx.scores["wave"] == wave).to_numpy(dtype=bool)
+    dates = ctx.scores["date"][at].groupby(ctx.person[at]).min()
+    return dates.reindex(np.arange(len(ctx.ids)))
 
 
 def _precision_rows(inst, score: Score, done, ctx: _Context, base) -> None:
@@ -607,13 +653,14 @@ def analyse_scores(
     """
     options = options or AnalyseOptions()
     present = scored_instruments(scores, instruments)
-    groups_found = set(scores["group"].dropna()) if "group" in scores else set()
+    groups_found = set(scores["group"].dropna().unique()) if "group" in scores else set()
     intervention = (
         study.intervention_group
         if study.intervention_group in groups_found and len(groups_found) > 1
         else None
     )
     ctx = _Context(scores, items, study, options, intervention)
+    ctx.person, ctx.ids = pd.factorize(scores["respondent_id"], use_na_sentinel=False)
     table = descriptives(scores, instruments, list(study.waves))
     ctx.rows += _descriptive_rows(table)
     primaries = {

@@ -28,6 +28,7 @@ from scipy import stats
 
 from pipeline.config import Study
 from pipeline.instruments import Instrument
+from pipeline.keys import member
 from pipeline.score import scored_instruments
 
 COLUMNS = [
@@ -155,8 +156,8 @@ def attrition(
     has_groups = "group" in base and base["group"].notna().any()
     rows = []
     for wave in study.waves[1:]:
-        followed = set(scores.loc[scores["wave"] == wave, "respondent_id"])
-        done_all = base["respondent_id"].isin(followed)
+        followed = scores.loc[scores["wave"] == wave, "respondent_id"]
+        done_all = pd.Series(member(base["respondent_id"], followed), index=base.index)
         subsets = [("all", np.ones(len(base), dtype=bool))]
         if has_groups:
             subsets += [

@@ -96,20 +96,22 @@ def run_validate(args: argparse.Namespace) -> None:
     from pipeline.config import configured_instruments
     from pipeline.errors import InputFileError
     from pipeline.flow import item_missingness, participant_flow, quality_summary, response_rates
-    from pipeline.validate import validate_items
+    from pipeline.validate import validate_items, with_original_cells
 
     cfg = _config(args)
     out = cfg.output_dir
     instruments = configured_instruments(cfg)
     items = io.read_parquet(out / "items.parquet", "ingest")
-    raw = io.read_parquet(out / "raw_rows.parquet", "ingest")
     issues = pd.read_csv(out / "ingest_issues.csv", dtype={"value": "string"})
-    result = validate_items(items, issues, raw, instruments, cfg.study, cfg.validate)
+    result = validate_items(items, issues, instruments, cfg.study, cfg.validate)
+    rows = result.quarantine["source_row"].unique().tolist()  # read only the rows needed
+    raw = io.read_parquet(out / "raw_rows.parquet", "ingest", filters=[("source_row", "in", rows)])
+    quarantine = with_original_cells(result.quarantine, raw)
     flow = participant_flow(result.records, result.scores, cfg.study, instruments)
     response = response_rates(result.records, cfg.study)
     quality = quality_summary(flow, response, cfg.validate)
     io.write_parquet(result.items, out / "validated_items.parquet")
-    io.write_csv(result.quarantine, out / "quarantine.csv")
+    io.write_csv(quarantine, out / "quarantine.csv")
     io.write_csv(result.flags, out / "flags.csv")
     io.write_csv(result.records, out / "returns.csv")
     io.write_json(result.gx_result, out / "gx_validation.json")

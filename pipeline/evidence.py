@@ -210,16 +210,18 @@ def york_table(
     if n >= paired_threshold and not under:
         status = Status(
             "addressed",
-            f"{n} people paired on the primary outcome, enough to "
+            f"{n:,} people paired on the primary outcome, enough to "
             "detect the smallest meaningful change with 80% power",
         )
     elif n >= paired_threshold:
         status = Status(
             "partly",
-            f"{n} people paired, but too few to detect the smallest meaningful change reliably",
+            f"{n:,} people paired, but too few to detect the smallest meaningful change reliably",
         )
     else:
-        status = Status("not addressed", f"only {n} people paired (fewer than {paired_threshold})")
+        status = Status(
+            "not addressed", f"only {n:,} people paired (fewer than {paired_threshold})"
+        )
     rows.append(("Small-scale pilots", "precision", status))
     # 3. validated tools used incorrectly
     alphas = stats[(stats["analysis"] == "reliability") & stats["estimate"].notna()]

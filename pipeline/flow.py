@@ -29,6 +29,7 @@ import pandas as pd
 
 from pipeline.config import Study, ValidateOptions
 from pipeline.instruments import Instrument
+from pipeline.keys import member, positions
 from pipeline.reasons import PRIORITY
 from pipeline.score import instruments_present, scored_instruments
 
@@ -47,6 +48,11 @@ def _label(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna(NOT_RECORDED)
 
 
+def _is(series: pd.Series, value: str) -> np.ndarray:
+    """Boolean array: True where the series equals ``value`` (missing is False)."""
+    return series.eq(value).to_numpy(dtype=bool, na_value=False)
+
+
 def _counts(series: pd.Series) -> dict[str, int]:
     rank = {code: i for i, code in enumerate(PRIORITY)}
     counts = series.value_counts()
@@ -61,25 +67,30 @@ def enrolled(records: pd.DataFrame, study: Study) -> pd.DataFrame:
     for col in ("group", "site"):
         out[col] = _label(base[col]).to_numpy() if col in base else NOT_RECORDED
     if "date" in base:
-        out["cohort"] = _label(base["date"].dt.strftime("%Y-%m")).to_numpy()
+        month = base["date"].dt.to_period("M")
+        codes, months = pd.factorize(month)  # format each distinct month once
+        labels = np.append(months.strftime("%Y-%m").to_numpy(dtype=object), NOT_RECORDED)
+        out["cohort"] = labels[codes]
     else:
         out["cohort"] = NOT_RECORDED
     return out
 
 
 def _returns(records: pd.DataFrame, study: Study) -> dict[str, Any]:
-    quarantined = records[records["status"] == "quarantined"]
+    is_quarantined = (records["status"] == "quarantined").to_numpy(dtype=bool)
+    quarantined = records[is_quarantined]
     wave = _label(records["wave"])
+    received = wave.value_counts()
+    q_wave = wave[is_quarantined]
     by_wave = {}
-    order = list(study.waves) + sorted(set(wave) - set(study.waves))
+    order = list(study.waves) + sorted(set(received.index) - set(study.waves))
     for w in order:
-        sub = records[wave == w]
-        if len(sub) == 0:
+        if w not in received.index:
             continue
-        q = sub[sub["status"] == "quarantined"]
+        q = quarantined[(q_wave == w).to_numpy()]
         by_wave[w] = {
-            "received": len(sub),
-            "used": len(sub) - len(q),
+            "received": int(received[w]),
+            "used": int(received[w]) - len(q),
             "quarantined": len(q),
             "quarantined_by_reason": _counts(q["quarantine_reason"]),
         }
@@ -99,11 +110,9 @@ class _People:
     """
 
     def __init__(self, people: pd.DataFrame, records: pd.DataFrame, scores: pd.DataFrame):
-        index = pd.Index(people["respondent_id"])
-        self.size = len(index)
-        self.ids = index
-        self.of_record = index.get_indexer(records["respondent_id"])
-        self.of_score = index.get_indexer(scores["respondent_id"])
+        self.size = len(people)
+        self.of_record = positions(records["respondent_id"], people["respondent_id"])
+        self.of_score = positions(scores["respondent_id"], people["respondent_id"])
 
     def flag(self, positions: np.ndarray) -> np.ndarray:
         """Return a boolean array over people: True for the positions given (-1 ignored)."""
@@ -116,11 +125,10 @@ def _group_flow(mask, people: _People, records, scores, study, present) -> dict[
     """Flow counts for the enrolled people selected by ``mask``."""
     node: dict[str, Any] = {"enrolled": int(mask.sum()), "follow_up": {}, "analysable": {}}
     person = people.of_record
-    used = (records["status"] == "used").to_numpy()
-    wave = records["wave"].to_numpy()
+    used = _is(records["status"], "used")
     valid_at = {}
     for w in study.waves[1:]:
-        at_w = (wave == w) & (person >= 0)
+        at_w = _is(records["wave"], w) & (person >= 0)
         returned = people.flag(person[at_w]) & mask
         valid = people.flag(person[at_w & used]) & mask
         valid_at[w] = valid
@@ -134,16 +142,14 @@ def _group_flow(mask, people: _People, records, scores, study, present) -> dict[
             "excluded": int((returned & ~valid).sum()),
             "excluded_by_reason": _counts(excluded["quarantine_reason"]),
         }
-    score_wave = scores["wave"].to_numpy()
+    score_wave = {w: _is(scores["wave"], w) for w in study.waves}
     for inst in present:
         score_id = primary_score(inst)
         present_score = scores[score_id].notna().to_numpy()
-        has = {
-            w: people.flag(people.of_score[(score_wave == w) & present_score]) for w in study.waves
-        }
+        has = {w: people.flag(people.of_score[score_wave[w] & present_score]) for w in study.waves}
         base = has[study.waves[0]] & mask
         not_scored = mask & ~base
-        at_base = (score_wave == study.waves[0]) & (people.of_score >= 0)
+        at_base = score_wave[study.waves[0]] & (people.of_score >= 0)
         at_base[at_base] = not_scored[people.of_score[at_base]]
         status = scores.loc[at_base, f"{inst.id}_status"]
         entry = {
@@ -196,7 +202,7 @@ def participant_flow(
     index = _People(people, records, scores)
     group = people["group"].to_numpy()
     masks = {"all": np.ones(index.size, dtype=bool)}
-    for g in list(study.groups) + sorted(set(people["group"]) - set(study.groups)):
+    for g in list(study.groups) + sorted(set(people["group"].unique()) - set(study.groups)):
         if (group == g).any():
             masks[g] = group == g
     return {
@@ -221,9 +227,10 @@ def response_rates(records: pd.DataFrame, study: Study) -> pd.DataFrame:
     rows = []
     for w in study.waves[1:]:
         at_w = records[records["wave"] == w]
+        valid = at_w.loc[at_w["status"] == "used", "respondent_id"]
         frame = people.assign(
-            returned=people["respondent_id"].isin(at_w["respondent_id"]),
-            valid=people["respondent_id"].isin(at_w.loc[at_w["status"] == "used", "respondent_id"]),
+            returned=member(people["respondent_id"], at_w["respondent_id"]),
+            valid=member(people["respondent_id"], valid),
             overall="all",
         )
         for dim in ("overall", "group", "site", "cohort"):

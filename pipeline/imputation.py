@@ -178,34 +178,49 @@ def analyse_imputed(
     X = _predictors(data, numeric, categorical, intervention)
     y = data["follow"].to_numpy(float)
     missing = np.isnan(y)
-    draws = impute_norm(y, X, m, rng) if missing.any() else np.empty((m, 0))
+    draws = impute_norm(y, X, m, rng) if missing.any() else np.zeros((m, 0))
     base = data["baseline"].to_numpy(float)
-    n = len(y)
+    n, n_missing = len(y), int(missing.sum())
+    # Each completed data set differs from the others only in its imputed entries, and
+    # a shift of k points moves those entries by k; so the analyses need only sums over
+    # the imputed entries, computed once per draw, and each delta costs O(m), not O(n).
+    # Values are centred first so that the sums of squares lose no precision.
+    centre = float(np.mean(y[~missing] - base[~missing])) if n_missing < n else 0.0
+    d_obs = y[~missing] - base[~missing] - centre
+    e = draws - (base[missing] + centre)
+    change_sums = (d_obs.sum(), d_obs @ d_obs, e.sum(axis=1), (e * e).sum(axis=1))
     has_groups = intervention is not None and data["group"].nunique() > 1
     if has_groups:
         treated = (data["group"] == intervention).to_numpy(float)
         ancova_x = np.column_stack([np.ones(n), base, treated])
         xtx_inv = np.linalg.inv(ancova_x.T @ ancova_x)
-        shift_treated = treated[missing]
+        shift = treated[missing]  # only the intervention group's imputed values move
+        mu = float(y[~missing].mean()) if n_missing < n else 0.0
+        yc = y[~missing] - mu
+        dc = draws - mu
+        xm = ancova_x[missing]
+        ancova_sums = (
+            ancova_x[~missing].T @ yc + dc @ xm,  # X'y per draw (m x 3)
+            xm.T @ shift,
+            yc @ yc + (dc * dc).sum(axis=1),  # y'y per draw
+            dc @ shift,
+            shift @ shift,
+        )
     out = []
     for delta in bar(delta_grid, "analyse: imputation and sensitivity grid"):
-        changes, change_vars, effects, effect_vars = [], [], [], []
-        for draw in draws if missing.any() else [np.empty(0)] * m:
-            completed = y.copy()
-            completed[missing] = draw + worse_sign * delta
-            d = completed - base
-            changes.append(d.mean())
-            change_vars.append(d.var(ddof=1) / n)
-            if has_groups:
-                completed[missing] = draw + worse_sign * delta * shift_treated
-                beta = xtx_inv @ ancova_x.T @ completed
-                resid = completed - ancova_x @ beta
-                s2 = resid @ resid / (n - 3)
-                effects.append(beta[2])
-                effect_vars.append(s2 * xtx_inv[2, 2])
-        change = pool(changes, change_vars, n - 1)
-        effect = pool(effects, effect_vars, n - 3) if has_groups else None
-        out.append((float(delta), ImputedAnalysis(change, effect, n, int(missing.sum()))))
+        k = worse_sign * delta
+        sum_obs, sq_obs, sum_e, sq_e = change_sums
+        mean = (sum_obs + sum_e + n_missing * k) / n
+        squares = sq_obs + sq_e + 2 * k * sum_e + n_missing * k**2
+        change = pool(mean + centre, (squares - n * mean**2) / (n - 1) / n, n - 1)
+        effect = None
+        if has_groups:
+            xty, x_shift, yty, cross, shifted = ancova_sums
+            xty = xty + k * x_shift
+            beta = xty @ xtx_inv
+            rss = yty + 2 * k * cross + k**2 * shifted - (xty * beta).sum(axis=1)
+            effect = pool(beta[:, 2], rss / (n - 3) * xtx_inv[2, 2], n - 3)
+        out.append((float(delta), ImputedAnalysis(change, effect, n, n_missing)))
     return out
 
 

@@ -163,17 +163,18 @@ def _issues(records: pd.DataFrame, mask: np.ndarray, column: str, values, code: 
     return sub
 
 
-def _by_unique(values: pd.Series, func) -> pd.DataFrame:
+def _by_unique(values: pd.Series, func) -> dict[str, np.ndarray]:
     """Apply ``func`` to the distinct values of a column only, then spread the result back.
 
     Survey columns hold few distinct values (a handful of codes and labels), so the
-    string work runs on those, not on every respondent.
+    string work runs on those, not on every respondent. Returns one array per column
+    of ``func``'s result, aligned with ``values``.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     table = func(pd.Series(uniques, dtype=object))
     missing_row = func(pd.Series([None], dtype=object))
     table = pd.concat([table, missing_row], ignore_index=True)  # position -1: missing cells
-    return table.iloc[codes].set_axis(values.index)
+    return {col: table[col].to_numpy()[codes] for col in table.columns}
 
 
 def convert_item(values: pd.Series, item: Item, inst: str, mapping: SourceMapping):
@@ -228,7 +229,7 @@ def convert_item(values: pd.Series, item: Item, inst: str, mapping: SourceMappin
         return pd.DataFrame({"code": codes, "unknown": unknown})
 
     out = _by_unique(values, convert)
-    return out["code"].astype("float64"), out["unknown"].to_numpy(dtype=bool)
+    return pd.Series(out["code"], index=values.index, dtype="float64"), out["unknown"]
 
 
 def _parse_dates(values: pd.Series, dayfirst: bool) -> pd.Series:
@@ -260,13 +261,28 @@ def _parse_dates(values: pd.Series, dayfirst: bool) -> pd.Series:
 
 
 def _labels(records: pd.DataFrame, column: str, aliases: Mapping[str, str], canonical: tuple):
-    raw = records[column]
-    norm = _normalise(raw)
-    mapped = norm.map(aliases)
-    blank = norm.isna() | (norm == "")
-    unknown = (~blank & mapped.isna()).to_numpy() if canonical else np.zeros(len(raw), bool)
-    out = mapped.fillna(raw.astype("string").str.strip()) if canonical else raw.astype("string")
-    return out.mask(blank), unknown
+    """Map a label column (wave, group) through the mapping's aliases, on its distinct values."""
+
+    def convert(raw: pd.Series) -> pd.DataFrame:
+        norm = _normalise(raw)
+        mapped = norm.map(aliases)
+        blank = norm.isna() | (norm == "")
+        unknown = ~blank & mapped.isna() if canonical else pd.Series(False, index=raw.index)
+        text = raw.astype("string")
+        out = mapped.fillna(text.str.strip()) if canonical else text
+        return pd.DataFrame({"label": out.mask(blank).astype(object), "unknown": unknown})
+
+    table = _by_unique(records[column], convert)
+    return pd.Series(table["label"], index=records.index, dtype="str"), table["unknown"]
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """Text with surrounding white space removed; blank cells become missing."""
+    table = _by_unique(
+        values,
+        lambda u: pd.DataFrame({"t": u.astype("string").str.strip().replace("", pd.NA)}),
+    )
+    return pd.Series(table["t"], index=values.index, dtype="string")
 
 
 def ingest(
@@ -469,14 +485,13 @@ def _convert(data, mapping, study, items_by_id, summary) -> IngestResult:
             )
         )
     if "site" in data:
-        out["site"] = data["site"].astype("string").str.strip().replace("", pd.NA)
+        out["site"] = _stripped(data["site"])
     if "date" in data:
         dates = _by_unique(
             data["date"], lambda u: pd.DataFrame({"d": _parse_dates(u, mapping.dayfirst)})
         )
-        out["date"] = dates["d"].astype("datetime64[ns]")
-        raw = data["date"].astype("string").str.strip()
-        bad = (out["date"].isna() & raw.notna() & (raw != "")).to_numpy()
+        out["date"] = pd.Series(dates["d"], index=data.index, dtype="datetime64[ns]")
+        bad = (out["date"].isna() & _stripped(data["date"]).notna()).to_numpy()
         issues.append(
             _issues(
                 data,
@@ -489,8 +504,10 @@ def _convert(data, mapping, study, items_by_id, summary) -> IngestResult:
         )
     for cov in study.covariates:
         if cov in data:
-            text = data[cov].astype("string").str.strip().replace("", pd.NA)
-            number = pd.to_numeric(text, errors="coerce")
+            text = _stripped(data[cov])
+            codes, uniques = pd.factorize(text)  # parse each distinct value once
+            parsed = pd.to_numeric(pd.Series(uniques), errors="coerce").array
+            number = pd.Series(parsed.take(codes, allow_fill=True), index=data.index)
             out[cov] = number if number.notna().sum() == text.notna().sum() else text
     item_cols = [c for c in data.columns if c in items_by_id]
     for col in bar(item_cols, "ingest: reading answers"):

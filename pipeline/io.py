@@ -90,8 +90,52 @@ def _sniff_delimiter(header: str) -> str:
     return best if counts[best] > 1 else ","
 
 
+def _fast_frame(body: bytes, header: list[str], delimiter: str) -> pd.DataFrame | None:
+    """Parse UTF-8 rows after the header with Arrow's multi-threaded reader, as text.
+
+    Returns None when the file needs the tolerant reader instead: blank lines (whose
+    row numbers Arrow would not keep), rows with too few or too many fields, bad
+    quoting or bytes that are not UTF-8.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if b"\n\n" in body or b"\n\r\n" in body or b"\r\r" in body:
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),  # pandas' own storage
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    return table.to_pandas(types_mapper={pa.large_string(): text}.get).set_axis(header, axis=1)
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Return True for rows whose every cell is blank (the first column is checked first)."""
+    blank = np.array(frame.iloc[:, 0].str.strip().eq(""), dtype=bool)  # writable copy
+    candidates = np.flatnonzero(blank)
+    if candidates.size:
+        rest = frame.iloc[candidates, 1:].apply(lambda col: col.str.strip().eq(""))
+        blank[candidates] = rest.all(axis=1).to_numpy(dtype=bool)
+    return blank
+
+
 def read_csv(spec: SourceSpec) -> RawTable:
     """Read a delimited text export as text cells.
+
+    Well-formed UTF-8 files go through Arrow's multi-threaded reader; anything else
+    (Windows-1252 bytes, blank lines, ragged rows) through pandas' tolerant one, which
+    gives the same cells and row numbers or a clear error.
 
     Parameters
     ----------
@@ -108,12 +152,40 @@ def read_csv(spec: SourceSpec) -> RawTable:
         raise InputFileError(
             "the file holds binary data, not delimited text; export it as CSV", file=str(path)
         )
-    text, encoding = _decode(data, path)
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
     skip = spec.header_row - 1
-    head = text.split("\n", skip + 1)
-    if len(head) <= skip or not head[skip].strip():
+    start = 0  # where the header line begins
+    for _ in range(skip):
+        start = body.find(b"\n", start) + 1 or len(body)
+    end = body.find(b"\n", start)
+    header_line, _ = _decode(body[start : end if end >= 0 else len(body)].rstrip(b"\r"), path)
+    if not header_line.strip():
         raise InputFileError("the file is empty (no header row)", file=str(path))
-    delimiter = _sniff_delimiter(head[skip].rstrip("\r"))
+    delimiter = _sniff_delimiter(header_line)
+    header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter))]
+    frame = None
+    if '"' not in header_line:
+        frame = _fast_frame(body[start:], header, delimiter)
+        encoding = "utf-8-sig" if bom else "utf-8"
+    if frame is None:
+        frame, encoding = _tolerant_frame(data, path, skip, delimiter)
+    blank = _blank_rows(frame)
+    rows = np.arange(len(frame)) + spec.header_row + 1
+    return RawTable(
+        frame[~blank].reset_index(drop=True),
+        str(path),
+        "",
+        rows[~blank],
+        spec.wave,
+        spec.layout,
+        encoding,
+    )
+
+
+def _tolerant_frame(data: bytes, path: Path, skip: int, delimiter: str) -> tuple[pd.DataFrame, str]:
+    """Decode (with the Windows-1252 fallback) and parse with pandas; return cells and encoding."""
+    text, encoding = _decode(data, path)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -131,18 +203,7 @@ def read_csv(spec: SourceSpec) -> RawTable:
             f"cannot parse as CSV ({detail}); check the delimiter and quoting", file=str(path)
         ) from None
     frame.columns = [str(h).strip() for h in frame.iloc[0]]
-    frame = frame.iloc[1:].reset_index(drop=True)
-    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
-    rows = np.arange(len(frame)) + spec.header_row + 1
-    return RawTable(
-        frame[~blank].reset_index(drop=True),
-        str(path),
-        "",
-        rows[~blank.to_numpy()],
-        spec.wave,
-        spec.layout,
-        encoding,
-    )
+    return frame.iloc[1:].reset_index(drop=True), encoding
 
 
 def read_excel(spec: SourceSpec) -> RawTable:
@@ -251,7 +312,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     opening an output in Excel or LibreOffice never executes data. Numeric
     columns are untouched.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # only the columns replaced below are new
     for col in out.columns:
         if pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(
             out[col]
@@ -269,15 +330,15 @@ def _write_csv_fast(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.date  # stored normalised: the time is always midnight
     try:
-        table = pa.Table.from_pandas(out, preserve_index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed types: let pandas write it
         frame.to_csv(path, index=False, date_format="%Y-%m-%d")
         return
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):  # stored normalised: the time is always midnight
+            day = table.column(i).cast(pa.date32(), safe=False)  # as .dt.date: time dropped
+            table = table.set_column(i, field.name, day)
     pacsv.write_csv(table, path)
 
 
@@ -292,14 +353,17 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
     return atomic_write(Path(path), lambda p: frame.to_parquet(p, index=False))
 
 
-def read_parquet(path: str | Path, stage: str) -> pd.DataFrame:
-    """Read a previous stage's Parquet output, with a clear error when it is absent."""
+def read_parquet(path: str | Path, stage: str, filters: list | None = None) -> pd.DataFrame:
+    """Read a previous stage's Parquet output, with a clear error when it is absent.
+
+    ``filters`` (PyArrow's ``[(column, op, value)]``) keeps only matching rows.
+    """
     path = Path(path)
     if not path.exists():
         raise InputFileError(
             f"not found: run the {stage} stage first (wellbeing {stage} ...)", file=str(path)
         )
-    return pd.read_parquet(path)
+    return pd.read_parquet(path, filters=filters)
 
 
 def _json_default(value: Any) -> Any:

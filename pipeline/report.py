@@ -28,7 +28,6 @@ from pipeline.instruments import Instrument
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
 DEFAULT_MIN_CELL = 5
-MAX_SCATTER_POINTS = 2000
 SECTIONS = (
     ("summary", "Summary"),
     ("evidence", "Strength of evidence"),
@@ -387,6 +386,12 @@ def _quality_section(inputs: ReportInputs) -> dict[str, Any]:
     }
 
 
+def _ordinal(n: int) -> str:
+    """Return ``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``223rd``..."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _outcome(inputs: ReportInputs, st: _Stats, inst: Instrument, score, level: int):
     m = inputs.min_cell
     waves = inputs.results["design"]["waves"]
@@ -491,14 +496,16 @@ def _outcome(inputs: ReportInputs, st: _Stats, inst: Instrument, score, level: i
         analysis="reliable_change", term="rci_threshold", score=score.id, group="all"
     )
     pv = next((v for v in inputs.results.get("paired_values", []) if v["score"] == score.id), None)
-    if threshold and pv and len(pv["points"]) >= max(10, m):
-        points = pv["points"]
-        step = -(-len(points) // MAX_SCATTER_POINTS)  # every k-th person keeps the file small
+    sample = ""
+    if threshold and pv and pv["n"] >= max(10, m):
         title = f"{score.label}: each person's baseline and follow-up"
-        if step > 1:
-            title += f" (every {step}th of {len(points):,} people)"
+        if pv["step"] > 1:
+            sample = (
+                f"every {_ordinal(pv['step'])} of {pv['n']:,} people, to keep the chart legible"
+            )
+            title += f" ({sample})"
         scatter = charts.change_scatter(
-            points[::step], threshold["estimate"], score.range, score.higher_is, title
+            pv["points"], threshold["estimate"], score.range, score.higher_is, title
         )
     bands = []
     for r in st.all(analysis="band_transition", score=score.id, group="all").to_dict("records"):
@@ -543,6 +550,7 @@ def _outcome(inputs: ReportInputs, st: _Stats, inst: Instrument, score, level: i
         if forest_rows
         else "",
         "scatter_svg": Markup(scatter),
+        "scatter_sample": sample,
         "shares_svg": Markup(
             charts.stacked_shares(
                 shares, ["improved", "unchanged", "deteriorated"], "Reliable change"

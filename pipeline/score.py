@@ -65,8 +65,11 @@ def scored_instruments(
     ]
 
 
-def item_matrix(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
-    """Return the instrument's item values, reading an alias column where the own one is empty.
+def item_array(items: pd.DataFrame, inst: Instrument) -> np.ndarray:
+    """Return the item values as an (n x k) float array in questionnaire order.
+
+    An alias column fills the cells its own column leaves empty. Column-major, so
+    each item is one contiguous run.
 
     Parameters
     ----------
@@ -77,70 +80,133 @@ def item_matrix(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        One float column per item, in questionnaire order, same index as ``items``.
+    numpy.ndarray
     """
-    out = {}
-    empty = pd.Series(np.nan, index=items.index, dtype="float64")
-    for item in inst.items:
-        own = pd.to_numeric(items[item.id], errors="coerce") if item.id in items else empty
-        if item.alias and item.alias in items:
-            own = own.fillna(pd.to_numeric(items[item.alias], errors="coerce"))
-        out[item.id] = own.astype("float64")
-    return pd.DataFrame(out, index=items.index)
+    out = np.empty((len(items), len(inst.items)), order="F")
+    for j, item in enumerate(inst.items):
+        out[:, j] = np.nan
+        for col in (item.id, item.alias):
+            if col and col in items:
+                values = pd.to_numeric(items[col], errors="coerce")
+                values = values.to_numpy(dtype="float64", na_value=np.nan)
+                np.copyto(out[:, j], values, where=np.isnan(out[:, j]))
+    return out
 
 
-def invalid_codes(matrix: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
-    """Return a boolean frame: True where an answered item holds a code outside its scale."""
-    bad = {}
-    for item in inst.items:
-        x = matrix[item.id].to_numpy()
+def item_matrix(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
+    """Return :func:`item_array` as a frame: one column per item id, same index as ``items``."""
+    return pd.DataFrame(
+        item_array(items, inst), index=items.index, columns=[i.id for i in inst.items]
+    )
+
+
+def _invalid(values: np.ndarray, inst: Instrument) -> np.ndarray:
+    """Return a boolean (n x k) array: True where an answered item holds a code off its scale."""
+    bad = np.zeros(values.shape, dtype=bool, order="F")
+    for j, item in enumerate(inst.items):
+        x = values[:, j]
         ok = (x >= item.scale.min) & (x <= item.scale.max)
         if item.scale.integer:
             ok &= x == np.round(x)
-        bad[item.id] = ~np.isnan(x) & ~ok
-    return pd.DataFrame(bad, index=matrix.index)
+        bad[:, j] = ~np.isnan(x) & ~ok
+    return bad
+
+
+def _points(x: np.ndarray, scale, reverse: bool, recode: Mapping[int, float] | None) -> np.ndarray:
+    """Return one item's points after reverse-scoring and recoding; NaN stays NaN."""
+    if reverse:
+        x = scale.min + scale.max - x
+    if recode is not None:
+        lo = int(scale.min)
+        lut = np.array([recode[c] for c in range(lo, int(scale.max) + 1)], dtype="float64")
+        answered = ~np.isnan(x)
+        x = np.where(answered, lut[np.where(answered, x - lo, 0).astype(int)], np.nan)
+    return x
 
 
 def item_points(matrix: pd.DataFrame, score: Score, inst: Instrument) -> np.ndarray:
     """Return item points (n x k) after reverse-scoring and recoding; NaN stays NaN."""
     scales = {item.id: item.scale for item in inst.items}
-    cols = []
-    for item_id in score.items:
-        x = matrix[item_id].to_numpy(dtype="float64", copy=True)
-        scale = scales[item_id]
-        if item_id in score.reverse:
-            x = scale.min + scale.max - x
-        table = score.recode.get(item_id)
-        if table is not None:
-            lo = int(scale.min)
-            lut = np.array([table[c] for c in range(lo, int(scale.max) + 1)], dtype="float64")
-            answered = ~np.isnan(x)
-            idx = np.where(answered, x - lo, 0).astype(int)
-            x = np.where(answered, lut[idx], np.nan)
-        cols.append(x)
+    cols = [
+        _points(
+            matrix[i].to_numpy(dtype="float64"),
+            scales[i],
+            i in score.reverse,
+            score.recode.get(i),
+        )
+        for i in score.items
+    ]
     return np.column_stack(cols)
 
 
-def _aggregate(points: np.ndarray, score: Score, inst: Instrument) -> tuple[np.ndarray, np.ndarray]:
-    """Combine item points under the missing rule; return values and a prorated mask."""
-    k = points.shape[1]
-    answered = (~np.isnan(points)).sum(axis=1)
+BLOCK_ROWS = 200_000  # rows of item points held at once while summing scores
+
+
+def _sums(values: np.ndarray, scores: list[Score], inst: Instrument):
+    """Return (n x S) item-point totals and answered counts for scores built from items.
+
+    Every distinct way an item is scored (its own code, reversed, or recoded by a
+    table) becomes one column of points, computed once, beside one answered (1/0)
+    column per item; each score's total and count are then weighted sums of those
+    columns, done as one matrix product per block of rows. Sums of the small numbers
+    questionnaires use are exact in float64, so the order of addition does not
+    change a result.
+    """
+    position = {item.id: j for j, item in enumerate(inst.items)}
+    scale = {item.id: item.scale for item in inst.items}
+    ways: dict[tuple, int] = {}
+    weights: list[tuple[int, int]] = []
+    k, n_scores = len(inst.items), len(scores)
+    members = []
+    for s, score in enumerate(scores):
+        for item_id in score.items:
+            recode = score.recode.get(item_id)
+            key = (
+                item_id,
+                item_id in score.reverse,
+                tuple(sorted(recode.items())) if recode else None,
+            )
+            weights.append((ways.setdefault(key, len(ways)), s))
+            members.append((position[item_id], s))
+    # columns: points per way, then answered per item; results: totals, then counts
+    weight = np.zeros((len(ways) + k, 2 * n_scores))
+    for way, s in weights:
+        weight[way, s] += 1.0
+    for j, s in members:
+        weight[len(ways) + j, n_scores + s] = 1.0
+    out = np.empty((len(values), 2 * n_scores))
+    for start in range(0, len(values), BLOCK_ROWS):
+        block = values[start : start + BLOCK_ROWS]
+        columns = np.empty((len(block), len(ways) + k), order="F")
+        for (item_id, reverse, recode), way in ways.items():
+            x = _points(
+                block[:, position[item_id]], scale[item_id], reverse, dict(recode or {}) or None
+            )
+            columns[:, way] = np.where(np.isnan(x), 0.0, x)
+        columns[:, len(ways) :] = ~np.isnan(block)
+        out[start : start + len(block)] = columns @ weight
+    return out[:, :n_scores], out[:, n_scores:]
+
+
+def _aggregate(total: np.ndarray, answered: np.ndarray, score: Score, inst: Instrument):
+    """Combine one score's item-point total under the missing rule; return values and prorated."""
+    k = len(score.items)
     missing = k - answered
     allowed = inst.missing.max_missing if inst.missing.rule == "prorate" else 0
     ok = (missing <= allowed) & (answered > 0)
-    with np.errstate(invalid="ignore"):
-        total = np.nansum(points, axis=1)
-        mean = np.divide(total, answered, out=np.full(len(total), np.nan), where=answered > 0)
+    mean = np.divide(total, answered, out=np.full(len(total), np.nan), where=answered > 0)
     value = mean if score.aggregate == "mean" else np.where(missing == 0, total, mean * k)
     return np.where(ok, value, np.nan), ok & (missing > 0)
 
 
-def _band_labels(values: pd.Series, thresholds, labels) -> pd.Series:
-    codes = np.searchsorted(np.asarray(thresholds, dtype="float64"), values.to_numpy(), "right")
-    out = pd.Series(np.asarray(labels, dtype=object)[np.minimum(codes, len(labels) - 1)])
-    out.index = values.index
-    return out.where(values.notna())
+def _text(codes: np.ndarray, labels) -> pd.api.extensions.ExtensionArray:
+    """Return ``labels[code]`` as a text column; code -1 is missing."""
+    return pd.array(list(labels), dtype="str").take(codes, allow_fill=True)
+
+
+def _band_labels(values: np.ndarray, thresholds, labels):
+    codes = np.searchsorted(np.asarray(thresholds, dtype="float64"), values, "right")
+    return _text(np.where(np.isnan(values), -1, np.minimum(codes, len(labels) - 1)), labels)
 
 
 def score_instrument(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
@@ -163,11 +229,15 @@ def score_instrument(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     ScoringError
         If a computed score falls outside its declared range (a definition bug).
     """
-    matrix = item_matrix(items, inst)
-    invalid = invalid_codes(matrix, inst).any(axis=1).to_numpy()
-    valid = matrix.mask(invalid_codes(matrix, inst))
-    n_answered = valid.notna().sum(axis=1).to_numpy()
-    out: dict[str, object] = {}
+    values = item_array(items, inst)
+    bad = _invalid(values, inst)
+    invalid = bad.any(axis=1)
+    values[bad] = np.nan  # the valid answers
+    n_answered = (~np.isnan(values)).sum(axis=1)
+    summed = [score for score in inst.scores if not score.lookup]
+    totals, counts = _sums(values, summed, inst)
+    column = {score.id: s for s, score in enumerate(summed)}
+    out: dict[str, np.ndarray] = {}
     prorated = np.zeros(len(items), dtype=bool)
     for score in inst.scores:
         if score.lookup:
@@ -177,7 +247,8 @@ def score_instrument(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
             pos = np.searchsorted(keys, np.nan_to_num(source, nan=keys[0]))
             value = np.where(np.isnan(source), np.nan, vals[np.clip(pos, 0, len(keys) - 1)])
         else:
-            value, was_prorated = _aggregate(item_points(valid, score, inst), score, inst)
+            s = column[score.id]
+            value, was_prorated = _aggregate(totals[:, s], counts[:, s], score, inst)
             prorated |= was_prorated & ~invalid
         value = np.where(invalid, np.nan, value)
         lo, hi = score.range
@@ -188,20 +259,22 @@ def score_instrument(items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
                 f"{lo:g}-{hi:g}; check {inst.path}"
             )
         out[score.id] = value
-    frame = pd.DataFrame(out, index=items.index)
+    n_scored = np.zeros(len(items), dtype="int64")
+    for score in inst.scores:
+        n_scored += ~np.isnan(out[score.id])
     for band in inst.bands:
-        frame[f"{band.score}_band_{band.id}"] = _band_labels(
-            frame[band.score], band.thresholds, band.labels
+        out[f"{band.score}_band_{band.id}"] = _band_labels(
+            out[band.score], band.thresholds, band.labels
         )
-    n_scored = frame[inst.score_ids].notna().sum(axis=1).to_numpy()
     status = np.select(
         [invalid, n_answered == 0, n_scored == len(inst.scores), n_scored > 0],
-        ["out_of_range", "not_administered", "scored", "partial"],
-        default="too_many_missing",
+        [STATUSES.index(s) for s in ("out_of_range", "not_administered", "scored", "partial")],
+        default=STATUSES.index("too_many_missing"),
     )
-    frame[f"{inst.id}_n_answered"] = n_answered
-    frame[f"{inst.id}_prorated"] = prorated
-    frame[f"{inst.id}_status"] = status
+    out[f"{inst.id}_n_answered"] = n_answered
+    out[f"{inst.id}_prorated"] = prorated
+    out[f"{inst.id}_status"] = _text(status, STATUSES)
+    frame = pd.DataFrame(out, index=items.index)
     frame[f"{inst.id}_missing_rule"] = inst.missing.describe()
     return frame
 

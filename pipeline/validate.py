@@ -28,8 +28,9 @@ from pipeline.config import Study, ValidateOptions
 from pipeline.expectations import Check, run_checks
 from pipeline.ingest import ISSUE_COLUMNS, PROVENANCE
 from pipeline.instruments import Instrument
+from pipeline.keys import member
 from pipeline.reasons import PRIORITY, REASONS
-from pipeline.score import instruments_present, item_matrix, score_items
+from pipeline.score import instruments_present, item_array, score_items
 
 FLAG_COLUMNS = (*ISSUE_COLUMNS[:-1], "action", "message")
 KEY = ["respondent_id", "wave"]
@@ -63,9 +64,10 @@ def build_checks(items: pd.DataFrame, instruments: Mapping[str, Instrument], stu
     """Generate the expectation list from the instrument definitions and the study design.
 
     Record-level checks apply to the ``returns`` table. Item codes are checked
-    per instrument and response scale on a long table of answered cells
-    (``value``), one expectation per scale rather than per item, which keeps
-    the suite fast on large batches.
+    per instrument and response scale on a table of the distinct codes answered
+    (``value``), one expectation per scale rather than per item; the cells
+    holding a code that fails are found afterwards. This keeps the suite's cost
+    independent of the number of returns for the item checks.
 
     Parameters
     ----------
@@ -106,31 +108,35 @@ def build_checks(items: pd.DataFrame, instruments: Mapping[str, Instrument], stu
 
 
 def _gate_tables(items: pd.DataFrame, instruments: Mapping[str, Instrument], study: Study):
-    """Return the tables the suite runs on, and for each item table its cells' positions."""
+    """Return the tables the suite runs on, and for each item table its codes and columns."""
+    checked = [c for c in ("respondent_id", "wave", "group") if c in items]  # what checks read
     tables = {
-        "returns": items.assign(days_after_baseline=_days_after_baseline(items, study.waves[0]))
+        "returns": items[checked].assign(
+            days_after_baseline=_days_after_baseline(items, study.waves[0])
+        )
     }
-    cells = {}
+    codes = {}
     for table, _, cols in _item_groups(items, instruments):
-        values = items[cols].to_numpy(dtype="float64")
-        record, column = np.nonzero(~np.isnan(values))
-        tables[table] = pd.DataFrame({"value": values[record, column]})
-        cells[table] = (record, np.asarray(cols, dtype=object)[column])
-    return tables, cells
+        distinct = np.unique(
+            np.concatenate([pd.unique(items[c].to_numpy("float64")) for c in cols])
+        )
+        distinct = distinct[~np.isnan(distinct)]
+        tables[table] = pd.DataFrame({"value": distinct})
+        codes[table] = (distinct, cols)
+    return tables, codes
 
 
 def _days_after_baseline(items: pd.DataFrame, baseline: str) -> pd.Series:
     """Days from each respondent's (first) baseline date; NaN at baseline or without dates."""
     if "date" not in items:
         return pd.Series(np.nan, index=items.index)
-    base = (
-        items.loc[items["wave"] == baseline]
-        .dropna(subset=["respondent_id", "date"])
-        .groupby("respondent_id")["date"]
-        .min()
-    )
-    start = base.reindex(items["respondent_id"].to_numpy()).to_numpy(dtype="datetime64[ns]")
-    days = (items["date"].to_numpy(dtype="datetime64[ns]") - start) / np.timedelta64(1, "D")
+    person, ids = pd.factorize(items["respondent_id"])
+    dates = items["date"].to_numpy(dtype="datetime64[ns]")
+    at_base = (items["wave"] == baseline).to_numpy(dtype=bool) & (person >= 0) & ~np.isnat(dates)
+    first = pd.Series(dates[at_base]).groupby(person[at_base]).min()
+    start = np.full(len(ids) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")  # [-1]: no id
+    start[first.index.to_numpy()] = first.to_numpy()
+    days = (dates - start[person]) / np.timedelta64(1, "D")
     days = pd.Series(days, index=items.index, dtype="float64")
     return days.where(items["wave"] != baseline)
 
@@ -167,9 +173,9 @@ class _Flags:
         return pd.concat(self.parts, ignore_index=True)[list(FLAG_COLUMNS)]
 
 
-def _cell_fixes(items, gate, cells, ingest_issues, flags: _Flags) -> pd.DataFrame:
+def _cell_fixes(items, gate, codes, ingest_issues, flags: _Flags) -> pd.DataFrame:
     """Flag cell-level problems and blank the cells whose action is ``set_missing``."""
-    fixed = items.copy()
+    fixed = items.copy(deep=False)  # copy-on-write: only columns changed below are copied
     for outcome in gate.outcomes:
         if outcome.check.code == "unknown_group" and len(outcome.rows):
             values = items.loc[outcome.rows, "group"].to_numpy()
@@ -177,10 +183,12 @@ def _cell_fixes(items, gate, cells, ingest_issues, flags: _Flags) -> pd.DataFram
                 fixed.loc[outcome.rows, "group"] = pd.NA
         if outcome.check.code != "out_of_range" or not len(outcome.rows):
             continue
-        record, column = cells[outcome.check.table]
-        bad = pd.DataFrame({"record": record[outcome.rows], "column": column[outcome.rows]})
-        for col, group in bad.groupby("column", sort=False):
-            rows = group["record"].to_numpy()
+        distinct, cols = codes[outcome.check.table]
+        bad_codes = distinct[outcome.rows]
+        for col in cols:
+            rows = np.flatnonzero(np.isin(items[col].to_numpy(dtype="float64"), bad_codes))
+            if not len(rows):
+                continue
             if flags.add(rows, "out_of_range", col, items.loc[rows, col]) == "set_missing":
                 fixed.loc[rows, col] = np.nan
     issues = ingest_issues[ingest_issues["code"].isin(["unknown_label", "unparseable_date"])]
@@ -226,9 +234,9 @@ def _instrument_flags(items, scored, instruments, options, flags: _Flags) -> Non
         )
         own = [i.id for i in inst.items if i.id in items]
         if len(own) == len(inst.items) and len(own) >= options.straight_lining_min_items:
-            matrix = item_matrix(items, inst)
-            same = matrix.notna().all(axis=1) & (matrix.max(axis=1) == matrix.min(axis=1))
-            flags.add(items.index[same], "straight_lining", inst.id, matrix.loc[same].iloc[:, 0])
+            values = item_array(items, inst)
+            same = ~np.isnan(values).any(axis=1) & (values.max(axis=1) == values.min(axis=1))
+            flags.add(items.index[same], "straight_lining", inst.id, values[same, 0])
     flags.add(items.index[~any_answer], "empty_return")
     short_everywhere = any_answer & ~any_scored
     flags.add(
@@ -242,27 +250,36 @@ def _instrument_flags(items, scored, instruments, options, flags: _Flags) -> Non
 
 
 def _record_status(items: pd.DataFrame, flag_frame: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per record: status, quarantining reasons and all reasons."""
-    quarantining = flag_frame[flag_frame["action"] == "quarantine"]
-    rank = {code: i for i, code in enumerate(PRIORITY)}
-    ordered = flag_frame.assign(_r=flag_frame["code"].map(rank)).sort_values(["record_id", "_r"])
-    distinct = ordered.drop_duplicates(["record_id", "code"])
-    reasons = (distinct["code"].astype(object) + ";").groupby(distinct["record_id"]).sum()
-    reasons = reasons.str.rstrip(";")
-    q_ordered = ordered[ordered["action"] == "quarantine"]
-    primary = q_ordered.groupby("record_id")["code"].first()
-    records = items[["record_id", *PROVENANCE, *KEY]].copy()
-    if "group" in items:
-        records["group"] = items["group"]
-    if "site" in items:
-        records["site"] = items["site"]
-    if "date" in items:
-        records["date"] = items["date"]
-    records["status"] = np.where(
-        records["record_id"].isin(quarantining["record_id"]), "quarantined", "used"
+    """Return one row per record: status, quarantining reasons and all reasons.
+
+    Each record's reasons are kept as a bit mask over the reason codes in
+    :data:`~pipeline.reasons.PRIORITY` order, so the reason lists are built once
+    per distinct combination rather than once per record.
+    """
+    order = list(PRIORITY) + sorted(set(flag_frame["code"].unique()) - set(PRIORITY))
+    bit = np.left_shift(
+        1, pd.Categorical(flag_frame["code"], categories=order).codes, dtype="int64"
     )
-    records["quarantine_reason"] = records["record_id"].map(primary)
-    records["reasons"] = records["record_id"].map(reasons).astype("string").fillna("")
+    row = pd.Index(items["record_id"]).get_indexer(flag_frame["record_id"].to_numpy())
+    if (row < 0).any():
+        raise RuntimeError("a flag refers to a record_id that is not in the items table")
+    every = np.zeros(len(items), dtype="int64")
+    np.bitwise_or.at(every, row, bit)
+    quarantining = (flag_frame["action"] == "quarantine").to_numpy(dtype=bool)
+    held = np.zeros(len(items), dtype="int64")
+    np.bitwise_or.at(held, row[quarantining], bit[quarantining])
+    masks, at = np.unique(every, return_inverse=True)
+    joined = [";".join(c for i, c in enumerate(order) if m >> i & 1) for m in masks.tolist()]
+    lowest = np.log2(held & -held, out=np.zeros(len(held)), where=held != 0).astype("int64")
+    records = items[["record_id", *PROVENANCE, *KEY]].copy()
+    for col in ("group", "site", "date"):
+        if col in items:
+            records[col] = items[col]
+    records["status"] = np.where(held != 0, "quarantined", "used")
+    records["quarantine_reason"] = pd.array(order, dtype="str").take(
+        np.where(held != 0, lowest, -1), allow_fill=True
+    )
+    records["reasons"] = pd.array(joined, dtype="string").take(at)
     return records
 
 
@@ -278,8 +295,8 @@ def _longitudinal(items, records, early_rows, study: Study, flags: _Flags) -> No
     early = follow & items.index.isin(early_rows)
     values = items.loc[early, "date"] if "date" in items else None
     flags.add(items.index[early], "follow_up_before_baseline", "date", values)
-    has_base = items["respondent_id"].isin(
-        items.loc[used & (records["wave"] == baseline), "respondent_id"]
+    has_base = member(
+        items["respondent_id"], items.loc[used & (records["wave"] == baseline), "respondent_id"]
     )
     flags.add(items.index[follow & ~early & ~has_base], "orphan_follow_up")
 
@@ -287,7 +304,6 @@ def _longitudinal(items, records, early_rows, study: Study, flags: _Flags) -> No
 def validate_items(
     items: pd.DataFrame,
     ingest_issues: pd.DataFrame,
-    raw: pd.DataFrame,
     instruments: Mapping[str, Instrument],
     study: Study,
     options: ValidateOptions | None = None,
@@ -300,8 +316,6 @@ def validate_items(
         The ingest stage's items table (with ``record_id``).
     ingest_issues : pandas.DataFrame
         Cell-level issues from ingest (``unknown_label``, ``unparseable_date``...).
-    raw : pandas.DataFrame
-        The original cells of every input row, keyed by provenance.
     instruments : mapping of str to Instrument
         Definitions, with the run's scoring options applied.
     study : Study
@@ -314,14 +328,14 @@ def validate_items(
     ValidationResult
         ``items`` holds the used records (cells blanked where the action was
         ``set_missing``); ``scores`` their scores (for the participant flow);
-        ``quarantine`` the others with their reasons and
-        original cells; ``flags`` every flag; ``records`` one row per record
+        ``quarantine`` the others with their reasons (add their original cells
+        with :func:`with_original_cells`); ``flags`` every flag; ``records`` one row per record
         with its status.
     """
     options = options or ValidateOptions()
     items = items.reset_index(drop=True)
     flags = _Flags(items, options)
-    tables, cells = _gate_tables(items, instruments, study)
+    tables, codes = _gate_tables(items, instruments, study)
     gate = run_checks(tables, build_checks(items, instruments, study))
     by_code: dict[str, Any] = {}
     for o in gate.outcomes:  # rows failing any check with the same reason code
@@ -331,7 +345,7 @@ def validate_items(
     flags.add(by_code["missing_id"].rows, "missing_id", "respondent_id")
     unknown_wave = by_code["unknown_wave"].rows
     flags.add(unknown_wave, "unknown_wave", "wave", items.loc[unknown_wave, "wave"].to_numpy())
-    fixed = _cell_fixes(items, gate, cells, ingest_issues, flags)
+    fixed = _cell_fixes(items, gate, codes, ingest_issues, flags)
     _duplicates(items, by_code["duplicate"].rows, flags)
     scored = score_items(fixed, instruments)
     _instrument_flags(fixed, scored, instruments, options, flags)
@@ -341,7 +355,8 @@ def validate_items(
     flag_frame = flags.frame()
     records = _record_status(items, flag_frame)
     used = records["status"].to_numpy() == "used"
-    quarantine = _quarantine_table(records[~used], raw)
+    cols = ["record_id", *PROVENANCE, *KEY, "quarantine_reason", "reasons"]
+    quarantine = records.loc[~used, cols].rename(columns={"quarantine_reason": "reason"})
     summary = {
         "records": len(items),
         "used": int(used.sum()),
@@ -364,11 +379,20 @@ def validate_items(
     )
 
 
-def _quarantine_table(records: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
-    """Quarantined records with their reasons, followed by their original cells."""
-    cols = ["record_id", *PROVENANCE, *KEY, "quarantine_reason", "reasons"]
-    table = records[cols].rename(columns={"quarantine_reason": "reason"})
-    if raw.empty:
-        return table
+def with_original_cells(quarantine: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """Return the quarantined records followed by their original cells (``original:<header>``).
+
+    Parameters
+    ----------
+    quarantine : pandas.DataFrame
+        :attr:`ValidationResult.quarantine`.
+    raw : pandas.DataFrame
+        The ingest stage's raw rows (at least those of the quarantined records),
+        keyed by provenance.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     original = raw.rename(columns={c: f"original:{c}" for c in raw.columns if c not in PROVENANCE})
-    return table.merge(original, on=list(PROVENANCE), how="left")
+    return quarantine.merge(original, on=list(PROVENANCE), how="left")

@@ -340,3 +340,42 @@ def test_vocabulary_is_documented():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for name in [*ANALYSES, *POPULATIONS]:
         assert f"`{name}`" in readme, name
+
+
+def test_paired_takes_each_persons_first_scored_baseline_and_first_follow_up():
+    from pipeline.analyse import paired
+
+    scores = pd.DataFrame(
+        {
+            "respondent_id": ["A", "A", "B", "A", "C", "B", "B", "D"],
+            "wave": ["baseline", "baseline", "baseline", "post", "post", "post", "post", "post"],
+            "group": ["x", "y", "x", "x", "x", "x", "x", "x"],
+            "s": [np.nan, 40.0, 50.0, 45.0, 30.0, 52.0, 99.0, 10.0],
+        }
+    )
+    out = paired(scores, "s", "baseline", "post", ["group"])
+    assert list(out.columns) == ["respondent_id", "baseline", "group", "follow"]
+    # A: the first baseline has no score, so the second (group y) is used; B: first post
+    assert out.to_dict("list") == {
+        "respondent_id": ["A", "B"],
+        "baseline": [40.0, 50.0],
+        "group": ["y", "x"],
+        "follow": [45.0, 52.0],
+    }
+    no_follow = paired(scores, "s", "baseline", "nowhere", [])
+    assert no_follow["follow"].isna().all() and no_follow["group"].isna().all()
+
+
+def test_paired_values_are_thinned_to_at_most_the_cap(fixture_scores, monkeypatch):
+    import pipeline.analyse as analyse
+
+    monkeypatch.setattr(analyse, "MAX_SCATTER_POINTS", 25)
+    scores, items, subset = fixture_scores
+    result = analyse_scores(scores, subset, STUDY, AnalyseOptions(), items)
+    entries = result.results["paired_values"]
+    assert entries
+    for entry in entries:
+        assert entry["step"] == -(-entry["n"] // 25) > 1
+        assert len(entry["points"]) == -(-entry["n"] // entry["step"]) <= 25
+    first = next(e for e in entries if e["score"] == "wemwbs_total")
+    assert first["n"] == _get(result.statistics, "paired_change", "mean_change")["n"]

@@ -188,3 +188,20 @@ def test_report_command_writes_the_file(example, capsys):
     html = out.read_text(encoding="utf-8")
     assert "sha256" in html and "great-expectations" in html  # provenance appendix
     assert "report stage (seconds)" in html or "analyse stage (seconds)" in html
+
+
+def test_ordinals_in_chart_titles():
+    from pipeline.report import _ordinal
+
+    assert [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 112, 223)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "112th",
+        "223rd",
+    ]

@@ -301,3 +301,14 @@ def test_scores_within_declared_range(instruments, inst_id, rule, data):
         .isin(["scored", "partial", "too_many_missing", "not_administered"])
         .all()
     )
+
+
+def test_scores_do_not_depend_on_the_block_size(instruments, monkeypatch):
+    """Scores summed block by block (several blocks here) equal those summed in one go."""
+    import pipeline.score as score
+
+    items = pd.read_csv(GOLDEN / "ghq28_items.csv")
+    whole = score_items(items, {"ghq28": instruments["ghq28"]})
+    monkeypatch.setattr(score, "BLOCK_ROWS", 3)
+    assert len(items) > 3 * 2
+    pd.testing.assert_frame_equal(score_items(items, {"ghq28": instruments["ghq28"]}), whole)
