@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 NEEDS_JUDGEMENT = "needs a human judgement"
@@ -207,16 +208,18 @@ def york_table(
     n = int(paired_n.iloc[0]) if len(paired_n) else 0
     power = precision.loc[precision["term"] == "power_meaningful_change"]
     under = len(power) and str(power["note"].iloc[0]).startswith("underpowered")
+    estimate = power["estimate"].iloc[0] if len(power) else np.nan
+    chance = ""
+    if np.isfinite(estimate):
+        shown = "over 99%" if estimate > 0.99 else f"{estimate:.0%}"
+        chance = f" (power {shown} to detect the smallest meaningful change)"
     if n >= paired_threshold and not under:
-        status = Status(
-            "addressed",
-            f"{n:,} people paired on the primary outcome, enough to "
-            "detect the smallest meaningful change with 80% power",
-        )
+        status = Status("addressed", f"{n:,} people paired on the primary outcome{chance}")
     elif n >= paired_threshold:
         status = Status(
             "partly",
-            f"{n:,} people paired, but too few to detect the smallest meaningful change reliably",
+            f"{n:,} people paired, too few to detect the smallest meaningful change "
+            f"reliably{chance}",
         )
     else:
         status = Status(

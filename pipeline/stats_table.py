@@ -59,7 +59,8 @@ ANALYSES = {
     "with Rubin's rules",
     "delta_adjusted": "imputed follow-ups shifted k points worse; tipping point",
     "reliability": "Cronbach's alpha with Feldt CI, beside the published value",
-    "precision": "minimum detectable effect at 80% power and power for meaningful change",
+    "precision": "minimum detectable effect at the configured power (default 80%) and power "
+    "for meaningful change",
     "subgroup": "change or group effect within subgroups, interaction test",
     "dose_response": "change by sessions attended",
     "follow_up_time": "time between baseline and follow-up",
