@@ -83,6 +83,9 @@ def _utf8_run(data: bytes) -> bool:
     return re.search(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}", data) is not None
 
 
+NEWLINE = re.compile(rb"\r\n|\r|\n")
+
+
 def _sniff_delimiter(header: str) -> str:
     counts = {d: next(csv.reader([header], delimiter=d), []).__len__() for d in (",", ";", "\t")}
     best = max(counts, key=counts.get)
@@ -154,11 +157,12 @@ def read_csv(spec: SourceSpec) -> RawTable:
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
     skip = spec.header_row - 1
-    start = 0  # where the header line begins
+    start = 0  # where the header line begins; lines end in \r\n, \n or (old Macs) \r
     for _ in range(skip):
-        start = body.find(b"\n", start) + 1 or len(body)
-    end = body.find(b"\n", start)
-    header_line, _ = _decode(body[start : end if end >= 0 else len(body)].rstrip(b"\r"), path)
+        end = NEWLINE.search(body, start)
+        start = end.end() if end else len(body)
+    end = NEWLINE.search(body, start)
+    header_line, _ = _decode(body[start : end.start() if end else len(body)], path)
     if not header_line.strip():
         raise InputFileError("the file is empty (no header row)", file=str(path))
     delimiter = _sniff_delimiter(header_line)

@@ -73,3 +73,12 @@ def test_ragged_rows_fall_back_to_the_tolerant_reader(tmp_path):
     assert io._fast_frame(text, ["id", "wave", "score"], ",") is None
     table = _read(tmp_path, text)
     assert table.frame["id"].tolist() == ["P1", "P2"]
+
+
+@pytest.mark.parametrize("newline", [b"\r", b"\r\n", b"\n"])
+def test_every_line_ending_is_understood(tmp_path, newline):
+    text = newline.join([b"title", b"id,wave,score", b"P1,baseline,4", b"P2,post,5", b""])
+    table = _read(tmp_path, text, header_row=2)
+    assert list(table.frame.columns) == ["id", "wave", "score"]
+    assert table.frame["score"].tolist() == ["4", "5"]
+    np.testing.assert_array_equal(table.rows, [3, 4])
