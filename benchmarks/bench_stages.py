@@ -4,6 +4,7 @@ Run from the project root (not part of the test suite; minutes at the largest si
 
     .venv/bin/python benchmarks/bench_stages.py                  # 1k, 10k, 100k, 1M
     .venv/bin/python benchmarks/bench_stages.py 1000 10000       # chosen sizes
+    .venv/bin/python benchmarks/bench_stages.py --problems      # with planted problems
 
 Each size is a batch of respondents x 2 waves (baseline and post, with drop-out),
 intervention and comparison groups, WEMWBS (and so SWEMWBS), GHQ-28 and GQOL, in
@@ -23,6 +24,11 @@ Cronbach's alpha of the 14 WEMWBS items at baseline
 of ours, R's time of the fit alone, their ratio and the largest difference in the
 estimates (``benchmarks/bench_mixed.py`` and ``benchmarks/bench_reliability.py`` do
 the same on purely synthetic data). ``--no-r`` skips it.
+
+``--problems`` plants the problems a real export has, so the gate's slower paths
+(quarantine with original cells, cell flags) are timed too: 2% of rows repeated
+as exact duplicates, 1% with a blank respondent id, 2% with an out-of-range
+WEMWBS code and 1% with an unknown response label.
 """
 
 from __future__ import annotations
@@ -40,13 +46,33 @@ SIZES = (1_000, 10_000, 100_000, 1_000_000)
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def prepare(n: int, folder: Path) -> Path:
+def plant_problems(batch, seed: int = 7):
+    """Return the batch with duplicates, missing ids, bad codes and unknown labels planted."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = len(batch)
+    out = batch.astype({"wemwbs_5": object})
+
+    def some(share: float) -> np.ndarray:
+        return rng.choice(n, max(1, int(n * share)), replace=False)
+
+    out.loc[some(0.02), "wemwbs_3"] = 9.0
+    out.loc[some(0.01), "respondent_id"] = ""
+    out.loc[some(0.01), "wemwbs_5"] = "sometimes"
+    return pd.concat([out, out.iloc[some(0.02)]], ignore_index=True)
+
+
+def prepare(n: int, folder: Path, problems: bool = False) -> Path:
     """Write a batch of ``n`` respondents and a run configuration; return the config path."""
     import yaml
 
     from pipeline.synthetic import make_batch
 
     batch = make_batch(n, seed=1, export_style=False)
+    if problems:
+        batch = plant_problems(batch)
     batch.to_csv(folder / "batch.csv", index=False)
     (folder / "mapping.yaml").write_text("layout: long\n", encoding="utf-8")
     config = {
@@ -116,7 +142,7 @@ def compare_with_r(out: Path, folder: Path) -> str:
     )
 
 
-def main(sizes: list[int], with_r: bool) -> None:
+def main(sizes: list[int], with_r: bool, problems: bool = False) -> None:
     """Print one Markdown table row per size: seconds and peak MB per stage; then R's."""
     head = " | ".join(f"{s} s | {s} MB" for s in STAGES)
     print(f"| respondents | rows | {head} |")
@@ -124,7 +150,7 @@ def main(sizes: list[int], with_r: bool) -> None:
     r_rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            helper([str(n), tmp], "--prepare")
+            helper([str(n), tmp, *(["problems"] if problems else [])], "--prepare")
             config = Path(tmp) / "pipeline.yaml"
             rows = sum(1 for _ in open(Path(tmp) / "batch.csv")) - 1
             cells = []
@@ -161,7 +187,7 @@ def have_r() -> bool:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--prepare"]:
-        prepare(int(sys.argv[2]), Path(sys.argv[3]))
+        prepare(int(sys.argv[2]), Path(sys.argv[3]), problems=sys.argv[4:5] == ["problems"])
     elif sys.argv[1:2] == ["--compare-r"]:
         print(compare_with_r(Path(sys.argv[2]) / "out", Path(sys.argv[2])))
     else:
@@ -169,4 +195,4 @@ if __name__ == "__main__":
         with_r = "--no-r" not in sys.argv and have_r()
         if "--no-r" not in sys.argv and not with_r:
             print("Rscript with lme4 and psych not found: no comparison with R", file=sys.stderr)
-        main(sizes, with_r)
+        main(sizes, with_r, problems="--problems" in sys.argv)
