@@ -154,34 +154,29 @@ def _sums(values: np.ndarray, scores: list[Score], inst: Instrument):
     """
     position = {item.id: j for j, item in enumerate(inst.items)}
     scale = {item.id: item.scale for item in inst.items}
-    ways: dict[tuple, int] = {}
-    weights: list[tuple[int, int]] = []
     k, n_scores = len(inst.items), len(scores)
-    members = []
-    for s, score in enumerate(scores):
+
+    def way(score: Score, item_id: str) -> tuple:
+        recode = score.recode.get(item_id)
+        return item_id, item_id in score.reverse, tuple(sorted(recode.items())) if recode else ()
+
+    ways: dict[tuple, int] = {}
+    for score in scores:
         for item_id in score.items:
-            recode = score.recode.get(item_id)
-            key = (
-                item_id,
-                item_id in score.reverse,
-                tuple(sorted(recode.items())) if recode else None,
-            )
-            weights.append((ways.setdefault(key, len(ways)), s))
-            members.append((position[item_id], s))
+            ways.setdefault(way(score, item_id), len(ways))
     # columns: points per way, then answered per item; results: totals, then counts
     weight = np.zeros((len(ways) + k, 2 * n_scores))
-    for way, s in weights:
-        weight[way, s] += 1.0
-    for j, s in members:
-        weight[len(ways) + j, n_scores + s] = 1.0
+    for s, score in enumerate(scores):
+        for item_id in score.items:
+            weight[ways[way(score, item_id)], s] += 1.0
+            weight[len(ways) + position[item_id], n_scores + s] = 1.0
     out = np.empty((len(values), 2 * n_scores))
     for start in range(0, len(values), BLOCK_ROWS):
         block = values[start : start + BLOCK_ROWS]
         columns = np.empty((len(block), len(ways) + k), order="F")
         for (item_id, reverse, recode), way in ways.items():
-            x = _points(
-                block[:, position[item_id]], scale[item_id], reverse, dict(recode or {}) or None
-            )
+            recoded = dict(recode) if recode else None
+            x = _points(block[:, position[item_id]], scale[item_id], reverse, recoded)
             columns[:, way] = np.where(np.isnan(x), 0.0, x)
         columns[:, len(ways) :] = ~np.isnan(block)
         out[start : start + len(block)] = columns @ weight
