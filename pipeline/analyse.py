@@ -180,11 +180,9 @@ def paired(
         person = pd.factorize(scores["respondent_id"], use_na_sentinel=False)[0]
     values = scores[score_id].to_numpy(dtype="float64", na_value=np.nan)
     at_base = (scores["wave"] == baseline).to_numpy(dtype=bool) & ~np.isnan(values)
-    rows = np.flatnonzero(at_base)
-    rows = np.sort(rows[np.unique(person[rows], return_index=True)[1]])  # first per person
+    rows = _first_of_each(np.flatnonzero(at_base), person)
     follow_row = np.full(person.max() + 1 if len(person) else 0, -1)
-    at_wave = np.flatnonzero((scores["wave"] == wave).to_numpy(dtype=bool))
-    firsts = at_wave[np.unique(person[at_wave], return_index=True)[1]]
+    firsts = _first_of_each(np.flatnonzero((scores["wave"] == wave).to_numpy(dtype=bool)), person)
     follow_row[person[firsts]] = firsts
     matched = follow_row[person[rows]]
     keep = ["respondent_id", *[c for c in extra if c in scores]]
@@ -194,6 +192,11 @@ def paired(
     if "group" not in out:
         out["group"] = pd.NA
     return out
+
+
+def _first_of_each(rows: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """Return the first of ``rows`` for each person, in row order."""
+    return np.sort(rows[np.unique(person[rows], return_index=True)[1]])
 
 
 def _published(inst: Instrument, score_id: str, kind: str) -> Mapping[str, Any] | None:
