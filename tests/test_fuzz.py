@@ -519,17 +519,17 @@ def test_one_person_with_two_returns_is_reported():
         assert_clean_exit(code, err, ["batch.csv"], allowed=(0,))
 
 
-def test_all_zero_scores_with_drop_out_are_analysed():
-    """Found: exit 3 in imputation.pool, a total variance of 0 (ZeroDivisionError)."""
-    data = {
+def _summed_instrument(low: int, high: int, n_items: int) -> dict:
+    """Return a definition "a": ``n_items`` items on a ``low``-``high`` scale, one summed score."""
+    return {
         "format_version": 1,
         "id": "a",
         "name": "Fuzz instrument a",
         "version": "1.0.0",
         "citation": "x",
         "licence": "x",
-        "responses": {"scale": {"min": 0, "max": 1}},
-        "items": [{"id": "a_1", "label": "one"}, {"id": "a_2", "label": "two"}],
+        "responses": {"scale": {"min": low, "max": high}},
+        "items": [{"id": f"a_{i}", "label": f"item {i}"} for i in range(1, n_items + 1)],
         "missing": {"rule": "complete_case", "source": "x", "status": "derived"},
         "scores": [
             {
@@ -537,11 +537,16 @@ def test_all_zero_scores_with_drop_out_are_analysed():
                 "label": "total",
                 "items": "all",
                 "aggregate": "sum",
-                "range": [0, 2],
+                "range": [low * n_items, high * n_items],
                 "higher_is": "better",
             }
         ],
     }
+
+
+def test_all_zero_scores_with_drop_out_are_analysed():
+    """Found: exit 3 in imputation.pool, a total variance of 0 (ZeroDivisionError)."""
+    data = _summed_instrument(low=0, high=1, n_items=2)
     rows = [[f"P{p}", "Pre", "0", "0"] for p in range(1, 8)]
     rows += [[f"P{p}", "Post", "0", "0"] for p in (1, 6, 7)]
     with workdir() as folder:
@@ -552,27 +557,7 @@ def test_all_zero_scores_with_drop_out_are_analysed():
 
 def test_constant_drop_out_group_in_attrition(capsys):
     """Found: scipy's precision-loss RuntimeWarning from Welch's t-test on a constant group."""
-    data = {
-        "format_version": 1,
-        "id": "a",
-        "name": "Fuzz instrument a",
-        "version": "1.0.0",
-        "citation": "x",
-        "licence": "x",
-        "responses": {"scale": {"min": -1, "max": 0}},
-        "items": [{"id": f"a_{i}", "label": f"item {i}"} for i in range(1, 10)],
-        "missing": {"rule": "complete_case", "source": "x", "status": "derived"},
-        "scores": [
-            {
-                "id": "a_total",
-                "label": "total",
-                "items": "all",
-                "aggregate": "sum",
-                "range": [-9, 0],
-                "higher_is": "better",
-            }
-        ],
-    }
+    data = _summed_instrument(low=-1, high=0, n_items=9)
     rows = [
         ["P1", "Pre", *["0"] * 9],
         ["P1", "Post", *["0"] * 9],
